@@ -1,0 +1,386 @@
+"""``Function``: one class per op, with its forward and its local gradient side by side.
+
+A Function *instance* is the graph node (PyTorch's ``ctx``): it holds the op's input tensors
+(the graph's edges) and what ``forward`` saved for ``backward``. Built-in ops and user ops subclass
+the same class; built-in ops set ``_raw = True`` so that ``forward`` receives NumPy arrays (no
+wrapping on the hot path), user ops receive Tensors as in PyTorch.
+
+Backward formulas are plain arithmetic on what ``saved_tensors`` returns: NumPy arrays normally,
+Tensors when ``create_graph=True`` asks for a differentiable backward. Functions that are not
+operators are reached through ``ctx.ns`` (NumPy or glassgrad), so one formula serves both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .grad_mode import _mode
+
+
+class _Freed:
+    """Marks saved values released by a backward without ``retain_graph``."""
+
+    __slots__ = ()
+
+
+_FREED = _Freed()
+_EMPTY = ()
+
+
+class _State:
+    """Engine-wide switches, read once per op or node.
+
+    ``higher``: a ``create_graph=True`` backward is running, so ``saved_tensors`` hands out Tensors.
+    ``forward_hooks`` / ``backward_hooks``: recorders installed by ``glassgrad.glass`` (empty
+    when nothing is traced: one falsy check per op).
+    """
+
+    higher = False
+    forward_hooks: list = []
+    backward_hooks: list = []
+    anomaly = False
+
+
+state = _State
+
+
+def _version(t) -> int:
+    vc = t._vc
+    return 0 if vc is None else vc[0]
+
+
+class Function:
+    """Base class of every op. Subclass it and write static ``forward`` and ``backward``.
+
+    Example (a user op, as in PyTorch)::
+
+        class Square(glassgrad.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return 2 * x * g
+    """
+
+    __slots__ = ("inputs", "_saved", "_versions", "_out_vc", "_out_pos", "_retain", "__weakref__")
+
+    _raw = False  # built-in ops: forward/backward run on ndarrays
+    _nout = 1
+    node_name = ""  # built-in ops: PyTorch's grad_fn name, e.g. "MulBackward0"
+
+    # -- what forward and backward call ------------------------------------------------------
+
+    def save_for_backward(self, *items) -> None:
+        self._saved = items
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(_FREED_MSG)
+        if saved is None:
+            return _EMPTY
+        if state.higher:
+            return self._unpack_as_tensors()
+        versions = self._versions
+        out = []
+        for i, item in enumerate(saved):
+            v = versions[i]
+            if v is None:
+                out.append(item)
+            else:
+                if item._vc is not None and item._vc[0] != v:
+                    raise RuntimeError(_modified_msg(item, self, v))
+                out.append(item._data)
+        if self._out_vc is not None and self._out_vc[0] != 0:
+            raise RuntimeError(_modified_msg(None, self, 0, self._out_vc[0]))
+        return out
+
+    @property
+    def saved_values(self):
+        return self.saved_tensors
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        return tuple(t is not None for t in self.inputs)
+
+    @property
+    def ns(self):
+        """The namespace backward formulas call functions through: NumPy-like or glassgrad."""
+        if state.higher:
+            from ..ops import tensor_ns
+
+            return tensor_ns
+        return array_ns
+
+    @property
+    def next_functions(self) -> tuple:
+        from ..tensor import AccumulateGrad
+
+        res = []
+        for t in self.inputs or ():
+            if t is None:
+                res.append((None, 0))
+            elif t.grad_fn is not None:
+                res.append((t.grad_fn, 0))
+            else:
+                res.append((AccumulateGrad(t), 0))
+        return tuple(res)
+
+    def name(self) -> str:
+        return self._name()
+
+    @classmethod
+    def _name(cls) -> str:
+        return cls.node_name if cls._raw else f"{cls.__name__}Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self._name()} object at {hex(id(self))}>"
+
+    def _unpack_as_tensors(self):
+        """Saved values as Tensors for a differentiable backward (``create_graph=True``)."""
+        from ..tensor import Tensor, _wrap
+
+        out = []
+        versions = self._versions
+        for i, item in enumerate(self._saved):
+            if versions[i] is not None:
+                if item._vc is not None and item._vc[0] != versions[i]:
+                    raise RuntimeError(_modified_msg(item, self, versions[i]))
+                out.append(item)
+            elif i == self._out_pos:
+                # the op's own output, re-wrapped so that its gradient flows back through us
+                out.append(_wrap(item, True, self))
+            elif isinstance(item, np.ndarray):
+                out.append(_wrap(item, False, None))
+            else:
+                out.append(item)
+        return out
+
+    # -- applying an op ------------------------------------------------------------------------
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        if not cls._raw:
+            from .custom import apply_custom
+
+            return apply_custom(cls, args, kwargs)
+        from ..tensor import Tensor, _wrap
+
+        ctx = cls.__new__(cls)
+        ctx._saved = None
+        raw = []
+        record = False
+        for a in args:
+            if isinstance(a, Tensor):
+                raw.append(a._data)
+                if a.requires_grad:
+                    record = True
+            else:
+                raw.append(a)
+        try:
+            out = cls.forward(ctx, *raw, **kwargs)
+        except (ValueError, IndexError, TypeError) as e:
+            raise _op_error(cls, raw, e) from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if not (record and _mode.enabled):
+            result = _wrap(out, False, None)
+        else:
+            ctx.inputs = tuple(
+                a if (isinstance(a, Tensor) and a.requires_grad) else None for a in args
+            )
+            ctx._out_vc = None
+            ctx._out_pos = -1
+            ctx._retain = None
+            result = _wrap(out, True, ctx)
+            saved = ctx._saved
+            if saved is not None:
+                _resolve_saved(ctx, saved, raw, args, out, result)
+        if state.forward_hooks:
+            for hook in state.forward_hooks:
+                hook(ctx, args, kwargs, result)
+        return result
+
+    # subclasses define these
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom Function.")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
+
+
+def _resolve_saved(ctx, saved, raw, args, out, result):
+    """Map the arrays forward saved back to what backward needs.
+
+    An input's array becomes its Tensor (so a higher-order pass stays connected, and in-place
+    changes are caught by the version counter); the op's own output stays an array (saving its
+    Tensor would make a reference cycle) with the output's version counter kept beside it.
+    """
+    resolved = []
+    versions = []
+    for i, s in enumerate(saved):
+        for j, r in enumerate(raw):
+            if s is r and r is not None:
+                a = args[j]
+                if a is not s:  # a Tensor input (a plain scalar is passed through as itself)
+                    resolved.append(a)
+                    versions.append(_version(a))
+                    break
+        else:
+            resolved.append(s)
+            versions.append(None)
+            if s is out:
+                ctx._out_pos = i
+                result._vc = [0]
+                ctx._out_vc = result._vc
+    ctx._saved = tuple(resolved)
+    ctx._versions = tuple(versions)
+
+
+def op_name(cls) -> str:
+    """``MulBackward0`` -> ``mul``: the name errors use."""
+    name = cls.node_name or cls.__name__
+    return name.split("Backward")[0].lower()
+
+
+def _op_error(cls, raw, err) -> Exception:
+    """A NumPy error inside an op, re-raised naming the op and the shapes involved."""
+    name = op_name(cls)
+    shapes = [tuple(r.shape) for r in raw if isinstance(r, np.ndarray)]
+    msg = str(err)
+    if "broadcast" in msg and len(shapes) >= 2:
+        a, b = shapes[0], shapes[1]
+        detail = ""
+        for i in range(1, min(len(a), len(b)) + 1):
+            if a[-i] != b[-i] and a[-i] != 1 and b[-i] != 1:
+                dim = max(len(a), len(b)) - i
+                detail = (f": the size of tensor a ({a[-i]}) must match the size of tensor b "
+                          f"({b[-i]}) at non-singleton dimension {dim}")
+                break
+        return RuntimeError(f"{name}: cannot broadcast shape {a} with {b}{detail}")
+    if name in ("mm", "matmul") and len(shapes) >= 2:
+        a, b = shapes[0], shapes[1]
+        ka = a[-1] if a else None
+        kb = b[-2] if len(b) >= 2 else (b[0] if b else None)
+        if not a or not b:
+            return RuntimeError(
+                f"matmul: both arguments need at least 1 dimension, but got shapes {a} and {b}"
+            )
+        return RuntimeError(
+            f"matmul: shapes {a} and {b} cannot be multiplied ({ka} != {kb}); the last dim of "
+            "the first must equal the second-to-last dim of the second (transpose one of them?)"
+        )
+    kind = RuntimeError if isinstance(err, ValueError) else type(err)
+    return kind(f"{name}: {msg} (input shapes {shapes})")
+
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+def _modified_msg(t, node, expected, now=None) -> str:
+    if t is not None:
+        shape = list(t._data.shape)
+        kind = t._data.dtype.name
+        now = _version(t)
+        what = f"[{kind} tensor of shape {shape}]"
+        if t.grad_fn is not None:
+            what += f", which is output 0 of {t.grad_fn.name()},"
+    else:
+        what = f"[output of {node.name()}]"
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {what} is at version {now}; expected version {expected} instead. Hint: the "
+        f"backward of {node.name()} needs the value it had in the forward pass; do the in-place "
+        "change on a copy (`.clone()`), or after backward()."
+    )
+
+
+class _ArrayNS:
+    """The functions backward formulas use, on NumPy arrays (the fast path)."""
+
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sqrt = staticmethod(np.sqrt)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    sign = staticmethod(np.sign)
+    where = staticmethod(np.where)
+    abs = staticmethod(np.abs)
+    tanh = staticmethod(np.tanh)
+
+    @staticmethod
+    def reshape(x, shape):
+        return np.reshape(x, shape)
+
+    @staticmethod
+    def expand(x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def sum(x, dim=None, keepdim=False):
+        return np.sum(x, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def permute(x, dims):
+        return np.transpose(x, dims)
+
+    @staticmethod
+    def swapaxes(x, a, b):
+        return np.swapaxes(x, a, b)
+
+    @staticmethod
+    def unsqueeze(x, dim):
+        return np.expand_dims(x, dim)
+
+    @staticmethod
+    def zeros(shape, like):
+        return np.zeros(shape, dtype=like.dtype)
+
+    @staticmethod
+    def index_add(shape, index, g):
+        """zeros(shape) with g added at index (repeated indices accumulate)."""
+        out = np.zeros(shape, dtype=g.dtype)
+        np.add.at(out, index, g)
+        return out
+
+    @staticmethod
+    def index_put(shape, index, g):
+        """zeros(shape) with g written at index (indices known to be unique)."""
+        out = np.zeros(shape, dtype=g.dtype)
+        out[index] = g
+        return out
+
+    @staticmethod
+    def cat(parts, dim):
+        return np.concatenate(parts, axis=dim)
+
+    @staticmethod
+    def matmul(a, b):
+        return np.matmul(a, b)
+
+    @staticmethod
+    def astype(x, like):
+        return x.astype(like.dtype, copy=False)
+
+    @staticmethod
+    def mask(cond, like):
+        """A 0/1 array of like's dtype (a constant in higher-order passes)."""
+        return cond.astype(like.dtype)
+
+
+array_ns = _ArrayNS

@@ -1,0 +1,538 @@
+"""Elementwise ops. Each docstring's first lines are the math: the forward, then the gradient.
+
+``g`` is dL/dy, the gradient arriving from above. Rules are written as if shapes matched: the
+engine sums a gradient back to its input's shape where broadcasting widened it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+
+
+class Add(Function):
+    """y = a + b
+    grad_a = g,  grad_b = g
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "AddBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    """y = a - b
+    grad_a = g,  grad_b = -g
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "SubBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g
+
+
+class RSub(Function):
+    """y = b - a   (a Python number on the left: ``2 - x``)
+    grad_a = -g
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "RsubBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return b - a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g, None
+
+
+class Mul(Function):
+    """y = a * b
+    grad_a = g * b,  grad_b = g * a
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        inputs = ctx.inputs
+        return (g * b if inputs[0] is not None else None,
+                g * a if inputs[1] is not None else None)
+
+
+class Div(Function):
+    """y = a / b
+    grad_a = g / b,  grad_b = -g * a / b**2
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        inputs = ctx.inputs
+        return (g / b if inputs[0] is not None else None,
+                -g * a / (b * b) if inputs[1] is not None else None)
+
+
+class RDiv(Function):
+    """y = b / a   (a Python number on the left: ``1 / x``)
+    grad_a = -g * b / a**2
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return b / a
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return -g * b / (a * a), None
+
+
+class Neg(Function):
+    """y = -x
+    grad_x = -g
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "NegBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(Function):
+    """y = a ** b
+    grad_a = g * b * a**(b-1),  grad_b = g * y * log(a)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "PowBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = a**b
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, y = ctx.saved_tensors
+        inputs = ctx.inputs
+        grad_a = grad_b = None
+        if inputs[0] is not None:
+            if isinstance(b, (int, float)):
+                # x**2 -> 2*x: no pow call where the exponent is a small constant
+                grad_a = g * (b * a) if b == 2 else g * (b * a ** (b - 1))
+            else:
+                grad_a = g * b * a ** (b - 1)
+        if len(inputs) > 1 and inputs[1] is not None:
+            ns = ctx.ns
+            # log(0) = -inf; PyTorch defines the gradient as 0 where a == 0 and b >= 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_b = g * y * ns.log(a)
+            grad_b = ns.where((a == 0) & (b >= 0), 0 * g, grad_b)
+        return grad_a, grad_b
+
+
+class RPow(Function):
+    """y = b ** a   (a Python number as the base: ``2 ** x``)
+    grad_a = g * y * log(b)
+    """
+
+    _raw = True
+    node_name = "PowBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = np.power(b, a)
+        ctx.save_for_backward(y)
+        ctx.base = b
+        return y
+
+    __slots__ = ("base",)
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y * float(np.log(ctx.base)), None
+
+
+class Exp(Function):
+    """y = exp(x)
+    grad_x = g * y
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "ExpBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y
+
+
+class Log(Function):
+    """y = log(x)
+    grad_x = g / x
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "LogBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / x
+
+
+class Sqrt(Function):
+    """y = sqrt(x)
+    grad_x = g / (2 * y)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "SqrtBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g / (2 * y)
+
+
+class Sin(Function):
+    """y = sin(x)
+    grad_x = g * cos(x)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "SinBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ctx.ns.cos(x)
+
+
+class Cos(Function):
+    """y = cos(x)
+    grad_x = -g * sin(x)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "CosBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g * ctx.ns.sin(x)
+
+
+class Tanh(Function):
+    """y = tanh(x)
+    grad_x = g * (1 - y**2)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "TanhBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (1 - y * y)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x))
+    grad_x = g * y * (1 - y)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "SigmoidBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        # exp of -|x| only: no overflow for large |x|, same value
+        e = np.exp(-np.abs(x))
+        y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y * (1 - y)
+
+
+class Relu(Function):
+    """y = max(x, 0)
+    grad_x = g * (y > 0)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "ReluBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * ctx.ns.mask(y > 0, g)
+
+
+class Abs(Function):
+    """y = |x|
+    grad_x = g * sign(x)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "AbsBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ctx.ns.sign(x)
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi)
+    grad_x = g * (lo <= x <= hi)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx, x, lo=None, hi=None):
+        ctx.save_for_backward(x, lo, hi)
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo, hi = ctx.saved_tensors
+        inside = True
+        if lo is not None:
+            inside = x >= lo
+        if hi is not None:
+            inside = (x <= hi) if lo is None else inside & (x <= hi)
+        if inside is True:
+            return g, None, None
+        return g * ctx.ns.mask(inside, g), None, None
+
+
+class Maximum(Function):
+    """y = max(a, b)
+    grad_a = g * (a > b) + g/2 * (a == b),  grad_b likewise (PyTorch splits ties evenly)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "MaximumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ns = ctx.ns
+        w = ns.mask(a > b, g) + 0.5 * ns.mask(a == b, g)
+        return g * w, g * (1 - w)
+
+
+class Minimum(Function):
+    """y = min(a, b)
+    grad_a = g * (a < b) + g/2 * (a == b),  grad_b likewise
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "MinimumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ns = ctx.ns
+        w = ns.mask(a < b, g) + 0.5 * ns.mask(a == b, g)
+        return g * w, g * (1 - w)
+
+
+class Where(Function):
+    """y = cond ? a : b
+    grad_a = g * cond,  grad_b = g * !cond
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "WhereBackward0"
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        ns = ctx.ns
+        return None, ns.where(cond, g, 0 * g), ns.where(cond, 0 * g, g)
+
+
+class Cast(Function):
+    """y = x converted to another dtype
+    grad_x = g converted back (the engine casts a gradient to its input's dtype)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        return x.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+class Clone(Function):
+    """y = copy of x
+    grad_x = g
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class CopyFrom(Function):
+    """y = src broadcast into the shape of dst   (``dst.copy_(src)``)
+    grad_dst = 0,  grad_src = g
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        return np.broadcast_to(src, dst.shape).astype(dst.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return 0 * g, g

@@ -1,0 +1,985 @@
+"""Tensor: an ndarray plus what autograd needs (``requires_grad``, ``grad``, ``grad_fn``).
+
+Operators and methods call the op classes in ``glassgrad.ops``; this file holds no math. Outputs
+of ops are built by ``_wrap`` (no validation: the op already produced a correct array); the
+public constructors (``glassgrad.tensor`` ...) live in ``glassgrad.creation``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import weakref
+
+import numpy as np
+
+from . import _dtype
+from .autograd.grad_mode import _mode
+
+_bool = builtins.bool
+_int = builtins.int
+_float = builtins.float
+
+
+class device:  # noqa: N801  (PyTorch's name)
+    """Always the CPU: glassgrad computes with NumPy."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str = "cpu", index=None):  # noqa: A002
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        type = str(type)
+        if ":" in type:
+            type, idx = type.split(":", 1)
+            index = _int(idx)
+        if type != "cpu":
+            raise RuntimeError(
+                f"glassgrad runs on the CPU only; device '{type}' is not available "
+                "(torch.cuda.is_available() is False here). Use device='cpu'."
+            )
+        self.type = type
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}')"
+
+    def __str__(self) -> str:
+        return self.type
+
+    def __eq__(self, other) -> bool:
+        try:
+            return device(other).type == self.type
+        except Exception:
+            return False
+
+    def __hash__(self):
+        return hash(self.type)
+
+
+_CPU = device("cpu")
+
+
+def _wrap(data, requires_grad, grad_fn):
+    """Build an op's output Tensor around ``data`` without validation (the hot path)."""
+    t = _new(Tensor)
+    t._data = data
+    t.requires_grad = requires_grad
+    t.grad_fn = grad_fn
+    t.grad = None
+    t._vc = None
+    t._hooks = None
+    t._retains_grad = False
+    return t
+
+
+_new = object.__new__
+
+
+def _counter(t):
+    """The version counter list shared by a tensor and its views (made on first use)."""
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = [0]
+    return vc
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it.
+
+    >>> import glassgrad as gg
+    >>> w = gg.tensor(2.0, requires_grad=True)
+    >>> y = w * 3
+    >>> y
+    tensor(6., grad_fn=<MulBackward0>)
+    >>> y.backward()
+    >>> w.grad
+    tensor(3.)
+    """
+
+    __slots__ = (
+        "_data",
+        "grad",
+        "grad_fn",
+        "requires_grad",
+        "_vc",
+        "_hooks",
+        "_retains_grad",
+        "_oidx",
+        "_glass_name",
+        "__weakref__",
+    )
+
+    # ndarray op Tensor must call Tensor's reflected operator, not NumPy's
+    __array_priority__ = 1000
+
+    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
+        # torch.Tensor(data) / torch.Tensor(2, 3): float32, like PyTorch's legacy constructor
+        if len(args) == 1 and not isinstance(args[0], _int):
+            data = np.array(_to_array(args[0]), dtype=np.float32)
+        else:
+            data = np.zeros(tuple(args), dtype=np.float32)
+        self._data = data
+        self.requires_grad = requires_grad
+        self.grad_fn = None
+        self.grad = None
+        self._vc = None
+        self._hooks = None
+        self._retains_grad = False
+
+    # -- basic properties ---------------------------------------------------------------------
+
+    @property
+    def data(self) -> Tensor:
+        """A tensor sharing this one's values, outside the graph (PyTorch's ``.data``)."""
+        t = _wrap(self._data, False, None)
+        t._vc = _counter(self)
+        return t
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_norm_dim(dim, self._data.ndim, "size")]
+
+    @property
+    def dtype(self):
+        return _dtype.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        return _CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def nelement(self) -> int:
+        return self._data.size
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return self._data.flags.c_contiguous
+
+    def contiguous(self, memory_format=None) -> Tensor:
+        return self
+
+    @property
+    def _version(self) -> int:
+        vc = self._vc
+        return 0 if vc is None else vc[0]
+
+    def stride(self, dim=None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[dim]
+
+    def data_ptr(self) -> int:
+        return self._data.ctypes.data
+
+    # -- conversions --------------------------------------------------------------------------
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, force: bool = False) -> np.ndarray:
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None:
+            return self._data.astype(dtype)
+        return self._data
+
+    def __float__(self) -> float:
+        return _float(self.item())
+
+    def __int__(self) -> int:
+        return _int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return _int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+            )
+        return _bool(self._data.reshape(()).item())
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self):
+        return id(self)
+
+    def __format__(self, spec: str) -> str:
+        # PyTorch: a 0-d tensor formats as its Python number, so f"{w:.3f}" works
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __repr__(self) -> str:
+        from ._tensor_str import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError(
+            "glassgrad tensors are not pickled (loading a pickle can run code); use "
+            "glassgrad.save(obj, path), which writes safetensors + JSON."
+        )
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """``to(dtype)``, ``to(device)``, ``to(other)``, ``to(device, dtype)``; CPU only."""
+        target = kwargs.get("dtype")
+        for a in list(args) + [kwargs.get("device")]:
+            if a is None:
+                continue
+            if isinstance(a, Tensor):
+                target = a.dtype
+            elif isinstance(a, _dtype.dtype) or (hasattr(a, "is_floating_point") and not
+                                                  isinstance(a, (str, device))):
+                target = a
+            else:
+                device(a)  # raises for anything but the CPU
+        copy = kwargs.get("copy", False)
+        if target is None:
+            return self.clone() if copy else self
+        npd = _dtype.to_numpy_dtype(target)
+        if npd == self._data.dtype and not copy:
+            return self
+        from .ops.elementwise import Cast
+
+        return Cast.apply(self, npd)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            names = {"float32": "Float", "float64": "Double", "float16": "Half",
+                     "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                     "uint8": "Byte", "bool": "Bool"}
+            return f"torch.{names[self._data.dtype.name]}Tensor"
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        return self.to(_dtype.float32)
+
+    def double(self) -> Tensor:
+        return self.to(_dtype.float64)
+
+    def half(self) -> Tensor:
+        return self.to(_dtype.float16)
+
+    def long(self) -> Tensor:
+        return self.to(_dtype.int64)
+
+    def int(self) -> Tensor:
+        return self.to(_dtype.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(_dtype.bool_)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, *args, **kwargs):
+        device("cuda")
+
+    # -- autograd -----------------------------------------------------------------------------
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> Tensor:
+        t = _wrap(self._data, False, None)
+        t._vc = _counter(self)
+        return t
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None:
+            return
+        self._retains_grad = True
+        self.grad_fn._retain = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (PyTorch's semantics)."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def _run_hooks(self, g):
+        for hook in list(self._hooks.values()):
+            res = hook(g if isinstance(g, Tensor) else _wrap(g, False, None))
+            if res is not None:
+                g = res._data if (isinstance(res, Tensor) and not isinstance(g, Tensor)) else res
+        return g
+
+    # -- in-place ops -------------------------------------------------------------------------
+
+    def _check_inplace(self):
+        if self.grad_fn is None and self.requires_grad and _mode.enabled:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+
+    def _inplace(self, op, other, *extra) -> Tensor:
+        """Apply ``op`` and write the result into this tensor's memory.
+
+        Outside the graph this is one NumPy call. When the result must be recorded, the op runs
+        out of place on a snapshot of the old value and this tensor takes over the new node, as
+        PyTorch rebases an in-place op's history.
+        """
+        self._check_inplace()
+        other_rg = isinstance(other, Tensor) and other.requires_grad
+        if _mode.enabled and (self.requires_grad or other_rg):
+            old = _wrap(self._data.copy(), self.requires_grad, self.grad_fn)
+            res = op.apply(old, other, *extra)
+            out = res._data
+            if out.shape != self._data.shape:
+                raise RuntimeError(
+                    f"output with shape {list(self._data.shape)} doesn't match the broadcast "
+                    f"shape {list(out.shape)}"
+                )
+            # the node saved the snapshot and its own fresh output, never this tensor's memory,
+            # so later in-place changes to this tensor cannot corrupt its backward
+            np.copyto(self._data, out, casting="unsafe")
+            self.grad_fn = res.grad_fn
+            self.requires_grad = True
+            _counter(self)[0] += 1
+            return self
+        with _NoGrad():
+            res = op.apply(self, other, *extra)
+        out = res._data
+        if out.shape != self._data.shape:
+            raise RuntimeError(
+                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                f"{list(out.shape)}"
+            )
+        if out.dtype != self._data.dtype and self._data.dtype.kind != "f" and out.dtype.kind == "f":
+            raise RuntimeError(
+                f"result type Float can't be cast to the desired output type "
+                f"{_dtype.from_numpy_dtype(self._data.dtype).name.capitalize()}"
+            )
+        np.copyto(self._data, out, casting="unsafe")
+        _counter(self)[0] += 1
+        return self
+
+    def add_(self, other, alpha=1):
+        from .ops.elementwise import Add
+
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace(Add, other)
+
+    def sub_(self, other, alpha=1):
+        from .ops.elementwise import Sub
+
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace(Sub, other)
+
+    def mul_(self, other):
+        from .ops.elementwise import Mul
+
+        return self._inplace(Mul, other)
+
+    def div_(self, other):
+        from .ops.elementwise import Div
+
+        return self._inplace(Div, other)
+
+    def pow_(self, other):
+        from .ops.elementwise import Pow
+
+        return self._inplace(Pow, other)
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        from .ops.elementwise import Clamp
+
+        self._check_inplace()
+        return self._inplace(Clamp, min, max)
+
+    clip_ = clamp_
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def fill_(self, value) -> Tensor:
+        self._check_inplace()
+        if isinstance(value, Tensor):
+            value = value.item()
+        if _mode.enabled and self.requires_grad:
+            from .ops.elementwise import Mul
+
+            return self._inplace(Mul, 0.0)._add_const_(value)
+        self._data[...] = value
+        _counter(self)[0] += 1
+        return self
+
+    def _add_const_(self, value):
+        if value == 0:
+            return self
+        return self.add_(value)
+
+    def copy_(self, src, non_blocking=False) -> Tensor:
+        self._check_inplace()
+        if isinstance(src, Tensor) and src.requires_grad and _mode.enabled:
+            from .ops.elementwise import CopyFrom
+
+            return self._inplace(CopyFrom, src)
+        src_data = src._data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            np.copyto(self._data, np.broadcast_to(src_data, self._data.shape), casting="unsafe")
+        except ValueError:
+            raise RuntimeError(
+                f"copy_: the size of src {list(np.shape(src_data))} must be broadcastable to "
+                f"self {list(self._data.shape)}"
+            ) from None
+        _counter(self)[0] += 1
+        return self
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    # -- arithmetic (operators call op classes; dtype promotion follows PyTorch) ---------------
+
+    def __add__(self, other):
+        return _binary(Add, self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return _binary(Sub, self, other)
+
+    def __rsub__(self, other):
+        if isinstance(other, (np.ndarray, list)):
+            return _binary(Sub, _operand(other, self), self)
+        return _binary(RSub, self, other)
+
+    def __mul__(self, other):
+        return _binary(Mul, self, other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        if self._data.dtype.kind != "f" and (
+            not isinstance(other, Tensor) or other._data.dtype.kind != "f"
+        ) and not isinstance(other, _float):
+            return _binary(Div, self.float(), other)  # true division of integers is float32
+        return _binary(Div, self, other)
+
+    def __rtruediv__(self, other):
+        if isinstance(other, (np.ndarray, list)):
+            return _binary(Div, _operand(other, self), self)
+        x = self if self._data.dtype.kind == "f" else self.float()
+        return _binary(RDiv, x, other)
+
+    def __floordiv__(self, other):
+        other = other._data if isinstance(other, Tensor) else other
+        return _wrap(np.asarray(np.floor_divide(self._data, other)), False, None)
+
+    def __mod__(self, other):
+        other = other._data if isinstance(other, Tensor) else other
+        return _wrap(np.asarray(np.mod(self._data, other)), False, None)
+
+    def __pow__(self, other):
+        return _binary(Pow, self, other)
+
+    def __rpow__(self, other):
+        x = self if self._data.dtype.kind == "f" or isinstance(other, _int) else self.float()
+        return RPow.apply(x, other)
+
+    def __matmul__(self, other):
+        if not isinstance(other, Tensor):
+            other = _operand(other, self)
+        return MatMul.apply(self, other)
+
+    def __rmatmul__(self, other):
+        return MatMul.apply(_operand(other, self), self)
+
+    def __neg__(self):
+        return Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return Abs.apply(self)
+
+    def add(self, other, alpha=1):
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other, alpha=1):
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other, rounding_mode=None):
+        if rounding_mode is None:
+            return self / other
+        other = other._data if isinstance(other, Tensor) else other
+        fn = np.floor if rounding_mode == "floor" else np.trunc
+        return _wrap(np.asarray(fn(np.true_divide(self._data, other)).astype(
+            np.result_type(self._data, other))), False, None)
+
+    multiply = mul
+    divide = div
+    subtract = sub
+    true_divide = __truediv__
+
+    def pow(self, exponent):
+        return self**exponent
+
+    def neg(self):
+        return Neg.apply(self)
+
+    negative = neg
+
+    def matmul(self, other):
+        return self @ other
+
+    def mm(self, other):
+        return self @ other
+
+    def exp(self):
+        return Exp.apply(_floating(self))
+
+    def log(self):
+        return Log.apply(_floating(self))
+
+    def sqrt(self):
+        return Sqrt.apply(_floating(self))
+
+    def sin(self):
+        return Sin.apply(_floating(self))
+
+    def cos(self):
+        return Cos.apply(_floating(self))
+
+    def tanh(self):
+        return Tanh.apply(_floating(self))
+
+    def sigmoid(self):
+        return Sigmoid.apply(_floating(self))
+
+    def relu(self):
+        return Relu.apply(self)
+
+    def abs(self):
+        return Abs.apply(self)
+
+    def clamp(self, min=None, max=None):  # noqa: A002
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            out = self
+            if min is not None:
+                out = out.maximum(min if isinstance(min, Tensor) else _operand(min, self))
+            if max is not None:
+                out = out.minimum(max if isinstance(max, Tensor) else _operand(max, self))
+            return out
+        return Clamp.apply(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return _binary(Maximum, self, other)
+
+    def minimum(self, other):
+        return _binary(Minimum, self, other)
+
+    def clone(self, memory_format=None):
+        return Clone.apply(self)
+
+    # -- reductions ---------------------------------------------------------------------------
+
+    def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
+        if axis is not None:
+            dim = axis
+        npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
+        return Sum.apply(self, dim, keepdim, npd)
+
+    def mean(self, dim=None, keepdim=False, dtype=None, axis=None):
+        if axis is not None:
+            dim = axis
+        npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
+        return Mean.apply(self, dim, keepdim, npd)
+
+    # -- shape --------------------------------------------------------------------------------
+
+    def reshape(self, *shape):
+        shape = _shape_arg(shape)
+        return Reshape.apply(self, shape)
+
+    def view(self, *shape):
+        if len(shape) == 1 and not isinstance(shape[0], (tuple, list, _int, Size)):
+            return self.to(shape[0])  # view(dtype)
+        return Reshape.apply(self, _shape_arg(shape))
+
+    def view_as(self, other):
+        return Reshape.apply(self, other._data.shape)
+
+    def reshape_as(self, other):
+        return Reshape.apply(self, other._data.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        shape = self._data.shape
+        nd = len(shape)
+        if nd == 0:
+            return Reshape.apply(self, (1,))
+        s = _norm_dim(start_dim, nd)
+        e = _norm_dim(end_dim, nd)
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        n = 1
+        for d in shape[s:e + 1]:
+            n *= d
+        return Reshape.apply(self, shape[:s] + (n,) + shape[e + 1:])
+
+    def squeeze(self, dim=None):
+        shape = self._data.shape
+        if dim is None:
+            new = tuple(d for d in shape if d != 1)
+        else:
+            dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+            dims = {_norm_dim(d, len(shape)) for d in dims}
+            new = tuple(d for i, d in enumerate(shape) if not (i in dims and d == 1))
+        return Reshape.apply(self, new)
+
+    def unsqueeze(self, dim):
+        shape = self._data.shape
+        d = _norm_dim(dim, len(shape) + 1)
+        return Reshape.apply(self, shape[:d] + (1,) + shape[d:])
+
+    def permute(self, *dims):
+        dims = _shape_arg(dims)
+        nd = self._data.ndim
+        if len(dims) != nd:
+            raise RuntimeError(
+                f"permute(sparse_coo): number of dimensions in the tensor input does not match "
+                f"the length of the desired ordering of dimensions i.e. input.dim() = {nd} is "
+                f"not equal to len(dims) = {len(dims)}"
+            )
+        return Permute.apply(self, tuple(_norm_dim(d, nd) for d in dims))
+
+    def transpose(self, dim0, dim1):
+        nd = self._data.ndim
+        if nd == 0:
+            return self
+        return Transpose.apply(self, _norm_dim(dim0, nd), _norm_dim(dim1, nd))
+
+    swapaxes = transpose
+
+    def t(self):
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self._data.ndim}D")
+        return self.transpose(0, 1) if self._data.ndim == 2 else self
+
+    @property
+    def T(self):  # noqa: N802
+        nd = self._data.ndim
+        if nd < 2:
+            return self
+        return Permute.apply(self, tuple(range(nd - 1, -1, -1)))
+
+    @property
+    def mT(self):  # noqa: N802
+        return self.transpose(-2, -1)
+
+    def expand(self, *shape):
+        shape = _shape_arg(shape)
+        cur = self._data.shape
+        lead = len(shape) - len(cur)
+        if lead < 0:
+            raise RuntimeError(
+                f"expand({_dtype._PREFIX[0]}.FloatTensor{{{list(cur)}}}, size={list(shape)}): the "
+                "number of sizes provided must be greater or equal to the number of dimensions "
+                "in the tensor"
+            )
+        full = tuple(cur[i - lead] if s == -1 else s for i, s in enumerate(shape))
+        return Expand.apply(self, full)
+
+    def expand_as(self, other):
+        return self.expand(other._data.shape)
+
+    # -- comparisons (no gradient) ------------------------------------------------------------
+
+    def __eq__(self, other):
+        return _compare(np.equal, self, other)
+
+    def __ne__(self, other):
+        return _compare(np.not_equal, self, other)
+
+    def __lt__(self, other):
+        return _compare(np.less, self, other)
+
+    def __le__(self, other):
+        return _compare(np.less_equal, self, other)
+
+    def __gt__(self, other):
+        return _compare(np.greater, self, other)
+
+    def __ge__(self, other):
+        return _compare(np.greater_equal, self, other)
+
+    eq = __eq__
+    ne = __ne__
+    lt = __lt__
+    le = __le__
+    gt = __gt__
+    ge = __ge__
+
+    def __and__(self, other):
+        return _compare(np.logical_and if self._data.dtype.kind == "b" else np.bitwise_and,
+                        self, other)
+
+    def __or__(self, other):
+        return _compare(np.logical_or if self._data.dtype.kind == "b" else np.bitwise_or,
+                        self, other)
+
+    def __xor__(self, other):
+        return _compare(np.logical_xor if self._data.dtype.kind == "b" else np.bitwise_xor,
+                        self, other)
+
+    def __invert__(self):
+        if self._data.dtype.kind == "b":
+            return _wrap(np.logical_not(self._data), False, None)
+        return _wrap(np.invert(self._data), False, None)
+
+    def logical_not(self):
+        return _wrap(np.logical_not(self._data), False, None)
+
+
+class _NoGrad:
+    __slots__ = ("prev",)
+
+    def __enter__(self):
+        self.prev = _mode.enabled
+        _mode.enabled = False
+
+    def __exit__(self, *exc):
+        _mode.enabled = self.prev
+
+
+class Size(tuple):
+    """``torch.Size``: a tuple of ints that prints as ``torch.Size([2, 3])``."""
+
+    def __repr__(self) -> str:
+        return f"{_dtype._PREFIX[0]}.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item):
+        res = tuple.__getitem__(self, item)
+        return Size(res) if isinstance(item, slice) else res
+
+
+class AccumulateGrad:
+    """The node that accumulates into a leaf's ``.grad`` (shown in ``next_functions``)."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    next_functions = ()
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def _to_array(x):
+    if isinstance(x, Tensor):
+        return x._data
+    return x
+
+
+def _norm_dim(dim, ndim, op="dim"):
+    """A dim in [-ndim, ndim) made non-negative, with PyTorch's error otherwise."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+            f"but got {dim})"
+        )
+    return dim + n if dim < 0 else dim
+
+
+def _shape_arg(shape):
+    """``reshape(2, 3)`` and ``reshape((2, 3))`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(_int(s) for s in shape)
+
+
+def _operand(x, like):
+    """A non-Tensor operand (array, list, NumPy scalar) as a Tensor."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, (_bool, _int, _float)):
+        dt = like._data.dtype if not (isinstance(x, _float) and like._data.dtype.kind != "f") \
+            else np.float32
+        return _wrap(np.asarray(x, dtype=dt), False, None)
+    arr = np.asarray(x)
+    if arr.dtype == np.float64 and not isinstance(x, np.ndarray):
+        arr = arr.astype(np.float32)
+    return _wrap(arr, False, None)
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _result_dtype(a, b):
+    """PyTorch's type promotion for two tensors (0-dim tensors only count across categories)."""
+    da, db = a.dtype, b.dtype
+    ca, cb = _CATEGORY[da.kind], _CATEGORY[db.kind]
+    if (a.ndim == 0) == (b.ndim == 0):
+        return np.promote_types(da, db)
+    dimmed, zero = (da, db) if b.ndim == 0 else (db, da)
+    cz = cb if b.ndim == 0 else ca
+    cd = ca if b.ndim == 0 else cb
+    return zero if cz > cd else dimmed
+
+
+def _binary(op, a, b):
+    """Apply a binary op with PyTorch's promotion of operand dtypes."""
+    tb = type(b)
+    if tb is Tensor or isinstance(b, Tensor):
+        if a._data.dtype is not b._data.dtype:
+            rt = _result_dtype(a._data, b._data)
+            if a._data.dtype != rt:
+                a = a.to(rt)
+            if b._data.dtype != rt:
+                b = b.to(rt)
+    elif tb is _float:
+        if a._data.dtype.kind != "f":
+            a = a.float()
+    elif tb is _int or tb is _bool:
+        pass
+    else:
+        b = _operand(b, a)
+        return _binary(op, a, b)
+    return op.apply(a, b)
+
+
+def _compare(fn, a, b):
+    other = b._data if isinstance(b, Tensor) else b
+    if isinstance(other, (list, tuple)):
+        other = np.asarray(other)
+    try:
+        return _wrap(np.asarray(fn(a._data, other)), False, None)
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a ({list(a._data.shape)}) must match the size of tensor b "
+            f"({list(np.shape(other))})"
+        ) from None
+
+
+def _floating(x):
+    """Float ops on integer tensors compute in the default float dtype, as in PyTorch."""
+    return x if x._data.dtype.kind == "f" else x.float()
+
+
+from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
+    Abs, Add, Clamp, Clone, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, RDiv,
+    Relu, RPow, RSub, Sigmoid, Sin, Sqrt, Sub, Tanh,
+)
+from .ops.linalg import MatMul  # noqa: E402
+from .ops.reduce import Mean, Sum  # noqa: E402
+from .ops.shape import Expand, Permute, Reshape, Transpose  # noqa: E402
