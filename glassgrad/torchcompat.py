@@ -19,6 +19,7 @@ and, when the script raises, prints a traceback of the script's own frames only.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -29,7 +30,7 @@ import sys
 import traceback
 import types
 
-__all__ = ["UnsupportedError", "install", "run_script", "uninstall"]
+__all__ = ["UnsupportedError", "hook", "install", "is_installed", "run_script", "uninstall"]
 
 
 class UnsupportedError(Exception):
@@ -213,6 +214,23 @@ def install() -> None:
     _SAVED["_prefix"] = _dtype._PREFIX[0]
     _dtype._PREFIX[0] = "torch"
     sys.meta_path.insert(0, _FINDER)
+
+
+def is_installed() -> bool:
+    return _FINDER in sys.meta_path
+
+
+@contextlib.contextmanager
+def hook():
+    """``with hook():`` torch resolves to glassgrad inside the block (nests; undone on exit)."""
+    if is_installed():
+        yield
+        return
+    install()
+    try:
+        yield
+    finally:
+        uninstall()
 
 
 def uninstall() -> None:
