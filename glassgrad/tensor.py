@@ -398,9 +398,12 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (PyTorch's semantics)."""
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        if gradient is None and retain_graph is None and not create_graph and inputs is None \
+                and self.grad_fn is not None and self._data.size == 1:
+            # the common `loss.backward()`: skip the general argument handling
+            _engine.run_backward((self,), (_ones_like_scalar(self._data),))
+            return
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def _run_hooks(self, g):
         for hook in list(self._hooks.values()):
@@ -998,10 +1001,29 @@ def _floating(x):
     return x if x._data.dtype.kind == "f" else x.float()
 
 
+from .autograd import function as _function  # noqa: E402
+
+_function._bind(Tensor, _wrap)
+
 from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
     Abs, Add, Clamp, Clone, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, RDiv,
     Relu, RPow, RSub, Sigmoid, Sin, Sqrt, Sub, Tanh,
 )
 from .ops.linalg import MatMul  # noqa: E402
+from . import autograd as _autograd  # noqa: E402
+from .autograd import engine as _engine  # noqa: E402
+
+_ONES = {}
+
+
+def _ones_like_scalar(data):
+    """A read-only 1 of data's shape and dtype, cached (the seed of every loss.backward())."""
+    key = (data.shape, data.dtype)
+    one = _ONES.get(key)
+    if one is None:
+        one = np.ones(data.shape, data.dtype)
+        one.flags.writeable = False
+        _ONES[key] = one
+    return one
 from .ops.reduce import Mean, Sum  # noqa: E402
 from .ops.shape import Expand, Permute, Reshape, Transpose  # noqa: E402
