@@ -111,17 +111,10 @@ TORCH_NAMES: dict[str, str] = {
     "torch.backends.mps": "is_available",
 }
 
-_RANDOM = (
-    "same distributions, different numbers: glassgrad draws from NumPy's PCG64 generator, "
-    "PyTorch from its own; a seed makes glassgrad reproducible, not equal to PyTorch"
-)
-_CPU = "CPU only: NumPy computes on the CPU; asking for 'cuda' raises a clear error"
-_SAVE = (
-    "no pickle: tensors are stored with safetensors and structure as JSON, so loading a file "
-    "never runs code; saving a whole Module raises (save its state_dict())"
-)
-
-
+# Short reasons; GENERAL below explains each at length.
+_RANDOM = "same distribution, other numbers for a seed (NumPy's random stream, not PyTorch's)"
+_CPU = "CPU only: a 'cuda' device raises a clear error"
+_SAVE = "no pickle: safetensors + JSON, loading never runs code; save a Module's state_dict()"
 
 def _each(namespace: str, names: str, note: str) -> dict[str, str]:
     return {f"{namespace}.{n}": note for n in names.split()}
@@ -134,7 +127,7 @@ DIFFERS: dict[str, str] = {
     **_each("torch.Tensor", "uniform_ normal_ bernoulli_", _RANDOM),
     **_each("torch.nn.init", "uniform_ normal_ xavier_uniform_ xavier_normal_ kaiming_uniform_ "
             "kaiming_normal_ orthogonal_ trunc_normal_", _RANDOM),
-    "torch.nn.Linear": "default initialisation has PyTorch's distribution; " + _RANDOM,
+    "torch.nn.Linear": "default init: " + _RANDOM,
     "torch.nn.Dropout": "the dropout mask: " + _RANDOM,
     "torch.nn.functional.dropout": "the dropout mask: " + _RANDOM,
     "torch.utils.data.DataLoader": "shuffle=True order: " + _RANDOM,

@@ -126,10 +126,13 @@ class TorchProxy(types.ModuleType):
 
     def __getattr__(self, name: str):
         torch_name = self.__name__
-        if name.startswith("_"):
-            raise AttributeError(f"module '{torch_name}' has no attribute '{name}'")
-        rel = torch_name[len("torch."):] + "." + name if "." in torch_name else name
         target = object.__getattribute__(self, "_gg_target")
+        if name.startswith("_"):  # __version__, __file__...: glassgrad's own, else the usual error
+            value = getattr(target, name, _MISSING)
+            if value is _MISSING:
+                raise AttributeError(f"module '{torch_name}' has no attribute '{name}'")
+            return value
+        rel = torch_name[len("torch."):] + "." + name if "." in torch_name else name
         value = _MISSING
         if rel in TORCH_SUBMODULES or rel in ALIASES:
             value = _proxy_for(rel)

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 __all__ = ["Divergence", "compare_lines", "compare_outputs", "diff_script", "main"]
 
 # a decimal number (optionally signed, with exponent), or nan/inf as Python and torch print them
+# (digits inside a word, as in `fc1.weight` or `AddBackward0`, or a version `3.11.7`, are text)
 NUMBER = re.compile(
-    r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])|[-+]?\b(?:nan|inf)\b"
+    r"(?<![\w.])(?:[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])"
+    r"|[-+]?\b(?:nan|inf)\b)"
 )
 _SPACE = re.compile(r"\s+")
 
@@ -87,12 +89,13 @@ def compare_lines(got: str, want: str, rtol: float, atol: float) -> str | None:
         return None
     texts_g, nums_g = split_line(got)
     texts_w, nums_w = split_line(want)
-    if len(nums_g) != len(nums_w):
-        return f"torch prints {len(nums_w)} numbers on this line, glassgrad {len(nums_g)}"
-    for i, (tg, tw) in enumerate(zip(texts_g, texts_w)):
+    for tg, tw in zip(texts_g, texts_w):
         if tg != tw:
             return f"text differs: torch {tw!r}, glassgrad {tg!r}"
-        if i < len(nums_g) and not numbers_close(nums_g[i], nums_w[i], rtol, atol):
+    if len(nums_g) != len(nums_w):
+        return f"torch prints {len(nums_w)} numbers on this line, glassgrad {len(nums_g)}"
+    for i in range(len(nums_g)):
+        if not numbers_close(nums_g[i], nums_w[i], rtol, atol):
             g, w = nums_g[i], nums_w[i]
             if _form(g) != _form(w):
                 return f"number {i + 1} is written differently: torch {w}, glassgrad {g}"
