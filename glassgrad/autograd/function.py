@@ -183,6 +183,44 @@ class Function:
             return apply_custom(cls, args, kwargs)
         ctx = _new(cls)
         ctx._saved = None
+        if len(args) == 2 and not kwargs:
+            # binary ops (every arithmetic operator): the general loop below, unrolled
+            a, b = args
+            if isinstance(a, Tensor):
+                ra = a._data
+                ga = a.requires_grad
+            else:
+                ra = a
+                ga = False
+            if isinstance(b, Tensor):
+                rb = b._data
+                gb = b.requires_grad
+            else:
+                rb = b
+                gb = False
+            try:
+                out = cls.forward(ctx, ra, rb)
+            except (ValueError, IndexError, TypeError) as e:
+                raise _op_error(cls, [ra, rb], e) from None
+            if type(out) is not _ndarray:
+                out = _asarray(out)
+            if (ga or gb) and _mode.enabled:
+                ctx.inputs = (a if ga else None, b if gb else None)
+                ctx._out_vc = None
+                ctx._out_pos = -1
+                ctx._retain = None
+                result = _wrap(out, True, ctx)
+                saved = ctx._saved
+                if saved is not None:
+                    _resolve_saved(ctx, saved, (ra, rb), args, out, result)
+            else:
+                result = _wrap(out, False, None)
+            # glass hooks: begin
+            if state.forward_hooks:
+                for hook in state.forward_hooks:
+                    hook(ctx, args, kwargs, result)
+            # glass hooks: end
+            return result
         raw = []
         inputs = []
         record = False
