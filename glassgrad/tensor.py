@@ -277,6 +277,28 @@ class Tensor:
 
     __str__ = __repr__
 
+    def __deepcopy__(self, memo):
+        # copy.deepcopy(model) is common (keeping the best model); pickling stays refused
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment. If you were attempting to deepcopy a module, this may be "
+                "because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
+        if id(self) in memo:
+            return memo[id(self)]
+        t = _new(type(self))
+        t._data = self._data.copy()
+        t.requires_grad = self.requires_grad
+        t.grad_fn = None
+        t.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        t._vc = None
+        t._hooks = None
+        t._retains_grad = False
+        memo[id(self)] = t
+        return t
+
     def __reduce_ex__(self, protocol):
         raise TypeError(
             "glassgrad tensors are not pickled (loading a pickle can run code); use "
