@@ -401,7 +401,8 @@ def record_once(loss, param):
     tr._frame = frame
     tr._begin_state((loss,))
     state.backward_hooks.append(tr._on_backward)
-    capture = {id(param): None} if param is not None and not isinstance(param, str) else None
+    # capture (never None): the gradient is returned here, not added into .grad
+    capture = {id(param): None} if param is not None and not isinstance(param, str) else {}
     try:
         engine.run_backward([loss], [np.ones(loss._data.shape, loss._data.dtype)],
                             retain_graph=True, capture=capture)
@@ -409,7 +410,7 @@ def record_once(loss, param):
         state.backward_hooks.remove(tr._on_backward)
     bw, tr._bw = tr._bw, None
     step = tr._build_step(bw, fallback=hints)
-    if capture is not None and step._leaf_ids.get(id(param)) is not None:
+    if capture and step._leaf_ids.get(id(param)) is not None:
         node = step._by_id[step._leaf_ids[id(param)]]
         node.grad_before = None if param.grad is None else V.keep(param.grad._data)
         got = capture[id(param)]
@@ -451,7 +452,7 @@ def _hints(nodes, tensors) -> _Hints:
             h.names.setdefault(v.grad_fn, name)
             h.outs.setdefault(v.grad_fn, v._data)
     for n in nodes:
-        saved = n._saved if isinstance(n._saved, tuple) else ()
+        saved = n._saved if isinstance(n._saved, (tuple, list)) else ()
         for item in saved:
             if isinstance(item, Tensor) and item.grad_fn is not None:
                 h.outs.setdefault(item.grad_fn, item._data)
@@ -460,7 +461,7 @@ def _hints(nodes, tensors) -> _Hints:
     for n in nodes:
         name = n.name()
         ins = n.inputs or ()
-        saved = n._saved if isinstance(n._saved, tuple) else ()
+        saved = n._saved if isinstance(n._saved, (tuple, list)) else ()
         for pos in range(min(len(ins), 2)):
             if ins[pos] is not None:
                 continue

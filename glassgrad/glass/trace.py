@@ -17,8 +17,10 @@ How it works, without touching the hot path when off:
 - a forward hook (``autograd.function.state.forward_hooks``) keeps, for each recorded op, its
   inputs and a copy of its output (small tensors) or a summary (large ones), plus names found
   in the user's frame (``w``, ``y_hat``);
-- ``glassgrad.autograd.backward`` is wrapped while the trace is open, so that a step starts and
-  ends with each backward call (the wrapper also learns the loss and the line that called it);
+- the engine's entry point (``autograd.engine.run_backward``) is wrapped while the trace is open,
+  so that a step starts and ends with each backward call (the wrapper also learns the loss and
+  the line that called it); ``autograd.grad``-style calls (which capture gradients instead of
+  accumulating them) pass through unrecorded;
 - a backward hook (``state.backward_hooks``) keeps each node's upstream gradient, the products it
   sends to its inputs and its local gradient (the node's own backward applied to ones);
 - updates are seen by comparing each parameter's value after the backward pass with its value
@@ -85,21 +87,25 @@ class Trace:
         from .checks import Checker
 
         self._checker = Checker(self) if self.checks else None
-        self._orig_backward = autograd.backward
-        orig = self._orig_backward
+        orig = engine.run_backward
+        self._orig_backward = orig
         tr = self
 
-        def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
-                     inputs=None, grad_variables=None):
-            tr._begin(tensors)
+        def run_backward(roots, root_grads, retain_graph=False, create_graph=False,
+                         capture=None):
+            if capture is not None or not tr._active:  # autograd.grad, explain: not a step
+                return orig(roots, root_grads, retain_graph, create_graph, capture)
+            tr._begin(roots)
             try:
-                orig(tensors, grad_tensors, retain_graph, create_graph, inputs=inputs)
+                return orig(roots, root_grads, retain_graph, create_graph, capture)
             finally:
-                tr._end(tensors)
+                tr._end(roots)
 
-        backward.__doc__ = orig.__doc__
-        backward.__wrapped__ = orig
-        autograd.backward = backward
+        run_backward.__doc__ = orig.__doc__
+        run_backward.__wrapped__ = orig
+        # the engine's entry point, seen by Tensor.backward and by autograd.backward
+        engine.run_backward = run_backward
+        autograd.run_backward = run_backward
         state.forward_hooks.append(self._on_forward)
         state.backward_hooks.append(self._on_backward)
         self._hook_optimizers(True)
@@ -115,7 +121,8 @@ class Trace:
             state.forward_hooks.remove(self._on_forward)
         if self._on_backward in state.backward_hooks:
             state.backward_hooks.remove(self._on_backward)
-        autograd.backward = self._orig_backward
+        engine.run_backward = self._orig_backward
+        autograd.run_backward = self._orig_backward
         self._hook_optimizers(False)
         if self in _ACTIVE:
             _ACTIVE.remove(self)
@@ -231,7 +238,10 @@ class Trace:
         bw = self._bw
         if bw is None or not self._active:
             return
-        products = [V.keep(x) if x is not None else None for x in input_grads]
+        ins = node.inputs
+        # a rule may return a gradient for an input that needs none (y in y - y_hat): drop it
+        products = [V.keep(x) if x is not None and ins[i] is not None else None
+                    for i, x in enumerate(input_grads)]
         local = []
         if not state.higher and type(g) is np.ndarray and type(node).__module__ in _LOCAL_MODULES:
             try:
@@ -239,7 +249,8 @@ class Trace:
                 loc = node.backward(node, ones)
                 if type(loc) is not tuple:
                     loc = (loc,)
-                local = [V.keep(x) if x is not None else None for x in loc]
+                local = [V.keep(x) if x is not None and ins[i] is not None else None
+                         for i, x in enumerate(loc)]
             except Exception:  # noqa: BLE001  (a rule that cannot run twice: show products only)
                 local = []
         sent = []
@@ -409,7 +420,7 @@ class Trace:
                     g.shape = tuple(out.shape)
                     g.dtype = out.dtype.name
                 saved = getattr(node, "_saved", None)
-                if (g.op == "PowBackward0" and isinstance(saved, tuple) and len(saved) > 1
+                if (g.op == "PowBackward0" and isinstance(saved, (tuple, list)) and len(saved) > 1
                         and isinstance(saved[1], (int, float))):
                     g.scalars[1] = saved[1]
                 binary = g.op in _BINARY
