@@ -45,16 +45,11 @@ def _snapshot(opt, sched):
     return out
 
 
-def _n_groups_ok(kwargs, n):
-    lam = kwargs.get("lr_lambda")
-    return not isinstance(lam, list) or len(lam) == n
-
-
 def _trajectory(lib, name, kwargs, opt_name, roundtrip_at=None):
     opt = _setup(lib, opt_name)
     sched = getattr(lib.optim.lr_scheduler, name)(opt, **kwargs)
     traj = [_snapshot(opt, sched)]
-    steps = EPOCHS if name != "OneCycleLR" else getattr(sched, "total_steps") - 1
+    steps = EPOCHS if name != "OneCycleLR" else sched.total_steps - 1
     for epoch in range(steps):
         opt.step()
         sched.step()
