@@ -366,6 +366,11 @@ class _ArrayNS:
         return out
 
     @staticmethod
+    def gather(x, index):
+        """x[index] (the inverse of index_add)."""
+        return x[index]
+
+    @staticmethod
     def cat(parts, dim):
         return np.concatenate(parts, axis=dim)
 
