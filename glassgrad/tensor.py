@@ -277,6 +277,28 @@ class Tensor:
 
     __str__ = __repr__
 
+    def __deepcopy__(self, memo):
+        # copy.deepcopy(model) is common (keeping the best model); pickling stays refused
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment. If you were attempting to deepcopy a module, this may be "
+                "because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
+        if id(self) in memo:
+            return memo[id(self)]
+        t = _new(type(self))
+        t._data = self._data.copy()
+        t.requires_grad = self.requires_grad
+        t.grad_fn = None
+        t.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        t._vc = None
+        t._hooks = None
+        t._retains_grad = False
+        memo[id(self)] = t
+        return t
+
     def __reduce_ex__(self, protocol):
         raise TypeError(
             "glassgrad tensors are not pickled (loading a pickle can run code); use "
@@ -376,9 +398,12 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (PyTorch's semantics)."""
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        if gradient is None and retain_graph is None and not create_graph and inputs is None \
+                and self.grad_fn is not None and self._data.size == 1:
+            # the common `loss.backward()`: skip the general argument handling
+            _engine.run_backward((self,), (_ones_like_scalar(self._data),))
+            return
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` each time this tensor's gradient is computed; a returned tensor
@@ -478,29 +503,45 @@ class Tensor:
         _counter(self)[0] += 1
         return self
 
-    def add_(self, other, alpha=1):
-        from .ops.elementwise import Add
+    def _inplace_ufunc(self, op, ufunc, other) -> Tensor:
+        """``self op= other``: one NumPy call when nothing is recorded, else ``_inplace``."""
+        if isinstance(other, Tensor):
+            if _mode.enabled and (self.requires_grad or other.requires_grad):
+                return self._inplace(op, other)
+            o = other._data
+        else:
+            if _mode.enabled and self.requires_grad:
+                return self._inplace(op, other)
+            o = other
+        data = self._data
+        try:
+            ufunc(data, o, out=data)
+        except (TypeError, ValueError):
+            return self._inplace(op, other)  # PyTorch's error wording for dtype/shape faults
+        vc = self._vc
+        if vc is None:
+            self._vc = [1]
+        else:
+            vc[0] += 1
+        return self
 
+    def add_(self, other, alpha=1):
         if alpha != 1:
             other = other * alpha
-        return self._inplace(Add, other)
+        return self._inplace_ufunc(Add, np.add, other)
 
     def sub_(self, other, alpha=1):
-        from .ops.elementwise import Sub
-
         if alpha != 1:
             other = other * alpha
-        return self._inplace(Sub, other)
+        return self._inplace_ufunc(Sub, np.subtract, other)
 
     def mul_(self, other):
-        from .ops.elementwise import Mul
-
-        return self._inplace(Mul, other)
+        return self._inplace_ufunc(Mul, np.multiply, other)
 
     def div_(self, other):
-        from .ops.elementwise import Div
-
-        return self._inplace(Div, other)
+        if self._data.dtype.kind != "f":
+            return self._inplace(Div, other)  # true division: an integer tensor can't hold it
+        return self._inplace_ufunc(Div, np.true_divide, other)
 
     def pow_(self, other):
         from .ops.elementwise import Pow
@@ -1042,10 +1083,29 @@ def _floating(x):
     return x if x._data.dtype.kind == "f" else x.float()
 
 
+from .autograd import function as _function  # noqa: E402
+
+_function._bind(Tensor, _wrap)
+
 from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
     Abs, Add, Clamp, Clone, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, RDiv,
     Relu, RPow, RSub, Sigmoid, Sin, Sqrt, Sub, Tanh,
 )
 from .ops.linalg import MatMul  # noqa: E402
+from . import autograd as _autograd  # noqa: E402
+from .autograd import engine as _engine  # noqa: E402
+
+_ONES = {}
+
+
+def _ones_like_scalar(data):
+    """A read-only 1 of data's shape and dtype, cached (the seed of every loss.backward())."""
+    key = (data.shape, data.dtype)
+    one = _ONES.get(key)
+    if one is None:
+        one = np.ones(data.shape, data.dtype)
+        one.flags.writeable = False
+        _ONES[key] = one
+    return one
 from .ops.reduce import Mean, Sum  # noqa: E402
 from .ops.shape import Expand, Permute, Reshape, Transpose  # noqa: E402

@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import function as _function
 from .function import _FREED, state
 from .grad_mode import _mode
+
+_array = np.array
 
 
 def _sum_to(g, shape):
@@ -31,36 +34,42 @@ def _sum_to(g, shape):
         return g.sum_to_size(shape)  # a Tensor in a create_graph pass
     lead = g.ndim - len(shape)
     if lead > 0:
-        g = g.sum(axis=tuple(range(lead)))
+        g = _add_reduce(g, tuple(range(lead)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if axes:
-        g = g.sum(axis=axes, keepdims=True)
+        g = _add_reduce(g, axes, None, None, True)
     if g.shape != tuple(shape):
         g = np.reshape(g, shape)
     return g
+
+
+_add_reduce = np.add.reduce  # np.sum's C core, without its Python-level wrapper
 
 
 def topo_order(roots):
     """Nodes reachable from ``roots`` in post-order (each after every node it feeds into)."""
     order = []
     visited = set()
-    stack = [(r, False) for r in roots]
+    # a node is pushed as itself to expand it, and as a 1-tuple to emit it once its inputs are done
+    stack = list(roots)
+    push = stack.append
+    pop = stack.pop
     while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
+        node = pop()
+        if type(node) is tuple:
+            order.append(node[0])
             continue
         if node in visited:
             continue
         visited.add(node)
-        stack.append((node, True))
+        push((node,))
         inputs = node.inputs
         if inputs:
             for t in inputs:
                 if t is not None:
                     fn = t.grad_fn
                     if fn is not None and fn not in visited:
-                        stack.append((fn, False))
+                        push(fn)
     return order
 
 
@@ -87,7 +96,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     """
     if create_graph or capture is not None:
         return _run_general(roots, root_grads, retain_graph, create_graph, capture)
-    from ..tensor import Tensor, _wrap
+    Tensor, _wrap = _function.Tensor, _function._wrap
 
     grads = {}
     leaf_roots = []
@@ -129,16 +138,27 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 data = t._data
                 if gi.shape != data.shape:
                     gi = _sum_to(gi, data.shape)
-                if gi.dtype != data.dtype:
+                if gi.dtype is not data.dtype and gi.dtype != data.dtype:
                     gi = gi.astype(data.dtype)
                 fn = t.grad_fn
-                if fn is None:
-                    _deliver_leaf(t, gi, False, Tensor, _wrap)
-                elif fn._nout == 1:
-                    prev = grads.get(fn)
-                    grads[fn] = gi if prev is None else prev + gi
+                if fn is not None:
+                    if fn._nout == 1:
+                        prev = grads.get(fn)
+                        grads[fn] = gi if prev is None else prev + gi
+                    else:
+                        _add_to_node(grads, fn, t, gi)
+                elif t._hooks is None:
+                    # AccumulateGrad: a copy the first time (the same array may also be on its
+                    # way to another input), in place after that
+                    grad = t.grad
+                    if grad is None:
+                        t.grad = _wrap(_array(gi, data.dtype), False, None)
+                    elif grad.requires_grad:
+                        t.grad = grad + gi
+                    else:
+                        grad._data += gi
                 else:
-                    _add_to_node(grads, fn, t, gi)
+                    _deliver_leaf(t, gi, False, Tensor, _wrap)
     finally:
         state.higher = prev_higher
         _mode.enabled = prev_mode
@@ -164,7 +184,7 @@ def _needed_nodes(order, leaf_targets, node_targets):
 
 def _run_general(roots, root_grads, retain_graph, create_graph, capture):
     """The loop for ``create_graph=True`` and for captured gradients (``autograd.grad``)."""
-    from ..tensor import Tensor, _wrap
+    Tensor, _wrap = _function.Tensor, _function._wrap
 
     grads = {}
     leaf_roots = []
