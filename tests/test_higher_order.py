@@ -202,7 +202,7 @@ def test_gradgradcheck_detects_a_wrong_double_backward():
 
 def test_fourth_order_scalar():
     # d^4/dx^4 sin(x) = sin(x); each order differentiates the previous one's graph
-    x = gg.tensor(0.7, dtype=gg.float64, requires_grad=True)
+    x = gg.tensor(np.float64(0.7), requires_grad=True)
     d = x.sin()
     for _ in range(4):
         (d,) = gg.autograd.grad(d, x, create_graph=True)

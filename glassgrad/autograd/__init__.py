@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import run_backward
-from .function import Function
+from .function import Function, once_differentiable
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -26,6 +26,7 @@ __all__ = [
     "inference_mode",
     "is_grad_enabled",
     "no_grad",
+    "once_differentiable",
     "set_grad_enabled",
 ]
 
