@@ -146,7 +146,14 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_norm_dim(dim, self._data.ndim, "size")]
+        nd = self._data.ndim
+        n = max(nd, 1)
+        if not -n <= dim < n:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got "
+                f"{dim})"
+            )
+        return self._data.shape[dim]
 
     @property
     def dtype(self):
@@ -313,9 +320,10 @@ class Tensor:
                 continue
             if isinstance(a, Tensor):
                 target = a.dtype
-            elif isinstance(a, _dtype.dtype) or (hasattr(a, "is_floating_point") and not
-                                                  isinstance(a, (str, device))):
-                target = a
+            elif isinstance(a, (_dtype.dtype, np.dtype, type)) or (
+                hasattr(a, "is_floating_point") and not isinstance(a, (str, device))
+            ):
+                target = a  # a dtype (np.dtype from _binary, Python float/int/bool as in torch)
             else:
                 device(a)  # raises for anything but the CPU
         copy = kwargs.get("copy", False)
@@ -356,6 +364,35 @@ class Tensor:
 
     def cpu(self) -> Tensor:
         return self
+
+    # -- new tensors like this one (same dtype unless given) --------------------------------
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, device=device,
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import ones
+
+        return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                    requires_grad=requires_grad)
 
     def cuda(self, *args, **kwargs):
         device("cuda")
@@ -531,6 +568,8 @@ class Tensor:
         return self._inplace_ufunc(Add, np.add, other)
 
     def sub_(self, other, alpha=1):
+        if self._data.dtype.kind == "b" or _is_bool(other):
+            raise _bool_sub_error(self, other)
         if alpha != 1:
             other = other * alpha
         return self._inplace_ufunc(Sub, np.subtract, other)
@@ -616,9 +655,13 @@ class Tensor:
     __radd__ = __add__
 
     def __sub__(self, other):
+        if self._data.dtype.kind == "b" or _is_bool(other):
+            raise _bool_sub_error(self, other)
         return _binary(Sub, self, other)
 
     def __rsub__(self, other):
+        if self._data.dtype.kind == "b" or _is_bool(other):
+            raise _bool_sub_error(self, other)
         if isinstance(other, (np.ndarray, list)):
             return _binary(Sub, _operand(other, self), self)
         return _binary(RSub, self, other)
@@ -1032,16 +1075,48 @@ def _operand(x, like):
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
-def _result_dtype(a, b):
-    """PyTorch's type promotion for two tensors (0-dim tensors only count across categories)."""
-    da, db = a.dtype, b.dtype
+def _promote_types(da, db):
+    """PyTorch's ``promote_types``: within a category NumPy's rule, across categories the
+    higher category's dtype (int64 with float16 is float16, where NumPy says float64)."""
+    if da == db:
+        return da
     ca, cb = _CATEGORY[da.kind], _CATEGORY[db.kind]
-    if (a.ndim == 0) == (b.ndim == 0):
+    if ca == cb:
         return np.promote_types(da, db)
+    return da if ca > cb else db
+
+
+def _result_dtype(a, b):
+    """PyTorch's type promotion for two arrays: a 0-dim operand only counts if it is of a higher
+    category (bool < integer < float) than the dimensioned one."""
+    da, db = a.dtype, b.dtype
+    if (a.ndim == 0) == (b.ndim == 0):
+        return _promote_types(da, db)
     dimmed, zero = (da, db) if b.ndim == 0 else (db, da)
-    cz = cb if b.ndim == 0 else ca
-    cd = ca if b.ndim == 0 else cb
-    return zero if cz > cd else dimmed
+    cd, cz = _CATEGORY[dimmed.kind], _CATEGORY[zero.kind]
+    if cd == 2 or (cd == 1 and cz < 2):
+        return dimmed
+    return _promote_types(dimmed, zero)
+
+
+_BOOL_SUB_MSG = (
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+    "invert a mask, use the `~` or `logical_not()` operator instead."
+)
+
+
+def _is_bool(x) -> bool:
+    """A Python bool or a bool tensor (PyTorch refuses to subtract those)."""
+    return x.__class__ is _bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
+
+
+def _bool_sub_error(a, b) -> RuntimeError:
+    if a._data.dtype.kind == "b" and _is_bool(b):
+        return RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    return RuntimeError(_BOOL_SUB_MSG)
 
 
 def _binary(op, a, b):
@@ -1058,7 +1133,13 @@ def _binary(op, a, b):
         if a._data.dtype.kind != "f":
             a = a.float()
     elif tb is _int or tb is _bool:
-        pass
+        try:
+            return op.apply(a, b)
+        except OverflowError:
+            # NumPy refuses e.g. uint8 + (-1); PyTorch wraps the scalar into the dtype
+            if op is Pow:
+                raise RuntimeError("Integers to negative integer powers are not allowed.") from None
+            return op.apply(a, np.asarray(b, dtype=np.int64).astype(a._data.dtype))
     else:
         b = _operand(b, a)
         return _binary(op, a, b)

@@ -37,6 +37,7 @@ class Sum(Function):
 
     __slots__ = ("shape", "axis", "keepdim")
     _raw = True
+    _unary = True
     node_name = "SumBackward0"
 
     @staticmethod
@@ -62,6 +63,7 @@ class Mean(Function):
 
     __slots__ = ("shape", "axis", "keepdim", "n")
     _raw = True
+    _unary = True
     node_name = "MeanBackward0"
 
     @staticmethod

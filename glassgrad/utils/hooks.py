@@ -24,7 +24,7 @@ class RemovableHandle:
     def remove(self) -> None:
         self.hooks_dict.pop(self.id, None)
 
-    def __enter__(self) -> RemovableHandle:
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
