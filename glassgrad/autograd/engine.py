@@ -92,7 +92,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
 
     ``capture``: for ``autograd.grad``, a list of the tensors whose gradients are returned
     instead of accumulated into ``.grad``; then the return value is their gradients (None where
-    no gradient reached one).
+    no gradient reached one). A dict ``{id(leaf): None}`` is filled in place instead.
     """
     if create_graph or capture is not None:
         return _run_general(roots, root_grads, retain_graph, create_graph, capture)
@@ -198,7 +198,13 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
 
     leaf_targets = node_targets = needed = None
     results = None
-    if capture is not None:
+    if type(capture) is dict:
+        # the glass tools' form, ``{id(leaf): None}`` filled in place: every node runs (they
+        # watch the whole backward through hooks), nothing is added into ``.grad``
+        results = capture
+        leaf_targets = {k: [k] for k in capture}
+        node_targets = {}
+    elif capture is not None:
         results = [None] * len(capture)
         leaf_targets = {}
         node_targets = {}
@@ -233,7 +239,7 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
                         gt = g if type(g) is not list else g[t._oidx]
                         if gt is not None:
                             results[i] = gt if results[i] is None else results[i] + gt
-                if node not in needed:
+                if needed is not None and node not in needed:
                     continue
             input_grads = node.backward(node, g)
             if type(input_grads) is not tuple:
