@@ -442,8 +442,49 @@ class Tensor:
             return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` each time this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters it.
+
+        >>> import glassgrad as gg
+        >>> x = gg.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([20., 40.])
+        """
+        from .utils.hooks import RemovableHandle
+
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self._hooks
+        if hooks is None:
+            hooks = self._hooks = _TensorHooks()
+        if self.grad_fn is not None:
+            # the engine finds a non-leaf's hooks through its node (as retain_grad does)
+            self.grad_fn._retain = weakref.ref(self)
+        handle = RemovableHandle(hooks.pre)
+        hooks.pre[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` after the gradient was accumulated into this leaf's ``.grad``."""
+        from .utils.hooks import RemovableHandle
+
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self._hooks
+        if hooks is None:
+            hooks = self._hooks = _TensorHooks()
+        handle = RemovableHandle(hooks.post)
+        hooks.post[handle.id] = hook
+        return handle
+
     def _run_hooks(self, g):
-        for hook in list(self._hooks.values()):
+        """Run this tensor's gradient hooks in registration order; each may replace ``g``."""
+        for hook in list(self._hooks.pre.values()):
             res = hook(g if isinstance(g, Tensor) else _wrap(g, False, None))
             if res is not None:
                 g = res._data if (isinstance(res, Tensor) and not isinstance(g, Tensor)) else res
@@ -873,6 +914,21 @@ class Tensor:
     def expand_as(self, other):
         return self.expand(other._data.shape)
 
+    def sum_to_size(self, *size):
+        """Sum this tensor down to ``size`` (the inverse of broadcasting ``size`` up to it)."""
+        shape = _shape_arg(size)
+        cur = self._data.shape
+        if cur == shape:
+            return self
+        lead = len(cur) - len(shape)
+        if lead < 0 or any(s != 1 and s != c for s, c in zip(shape, cur[lead:])):
+            raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(cur)}}}.")
+        dims = tuple(range(lead)) + tuple(
+            lead + i for i, s in enumerate(shape) if s == 1 and cur[lead + i] != 1
+        )
+        out = Sum.apply(self, dims, True, None) if dims else self
+        return Reshape.apply(out, shape) if out._data.shape != shape else out
+
     # -- comparisons (no gradient) ------------------------------------------------------------
 
     def __eq__(self, other):
@@ -919,6 +975,16 @@ class Tensor:
 
     def logical_not(self):
         return _wrap(np.logical_not(self._data), False, None)
+
+
+class _TensorHooks:
+    """A tensor's gradient hooks: ``pre`` run on its gradient, ``post`` after accumulation."""
+
+    __slots__ = ("post", "pre")
+
+    def __init__(self):
+        self.pre = {}
+        self.post = {}
 
 
 class _NoGrad:
