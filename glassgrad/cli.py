@@ -25,6 +25,12 @@ def _demo(args) -> int:
         return 0
     path = path_of(args.name)
     sys.argv = [str(path), *args.args]
+    if args.trace or args.explain:
+        from .glass.cli import traced
+
+        with traced(args.trace, args.explain):
+            runpy.run_path(str(path), run_name="__main__")
+        return 0
     runpy.run_path(str(path), run_name="__main__")
     return 0
 
@@ -32,6 +38,11 @@ def _demo(args) -> int:
 def _run(args) -> int:
     from .torchcompat import run_script
 
+    if args.trace or args.explain:
+        from .glass.cli import traced
+
+        with traced(args.trace, args.explain):
+            return run_script(args.script, args.args)
     return run_script(args.script, args.args)
 
 
@@ -54,7 +65,16 @@ def _add_demo(sub) -> None:
     d.add_argument("name", nargs="?", default="seed", help="example name (see --list)")
     d.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the example")
     d.add_argument("--list", action="store_true", help="list the examples")
+    _add_glass_options(d)
     d.set_defaults(fn=_demo)
+
+
+def _add_glass_options(p) -> None:
+    """``--trace DIR`` / ``--explain``: shared by the commands that run a training script."""
+    p.add_argument("--trace", metavar="DIR", help="record every step; write DIR/report.html")
+    p.add_argument("--explain", action="store_true",
+                   help="print the four steps of learning (forward, local gradients, chain "
+                        "rule, update) for every training step")
 
 
 def _add_run(sub) -> None:
@@ -65,6 +85,7 @@ def _add_run(sub) -> None:
         "torch.optim, torch.utils.data... resolved to glassgrad, in this process only. A torch "
         "name glassgrad lacks stops the script with a message naming it.",
     )
+    _add_glass_options(r)
     r.add_argument("script", help="the PyTorch script")
     r.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
     r.set_defaults(fn=_run)
