@@ -28,15 +28,11 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None
 
 # (rtol, atol) where a script's printed numbers may differ from PyTorch's in the last digits;
 # every other script must print exactly what PyTorch prints (numbers compared as printed).
-TOLERANCE = {
-    # 1000 steps of float32 sums over 2000 points: summation order differs from PyTorch's
-    "custom_function": (1e-3, 1e-3),
-}
+TOLERANCE: dict[str, tuple[float, float]] = {}
 
 # Scripts that need a feature not in glassgrad yet: {name: reason}. strict=False, so a script
 # that starts passing is reported (XPASS) and can be taken off this list.
 XFAIL: dict[str, str] = {
-    "custom_function": "custom autograd.Function (issue 8)",
     "data_loaders": "Tensor indexing (issue 2)",
     "logistic_regression": "torch.stack (issue 2), BCEWithLogitsLoss (issue 3)",
     "nn_optim": "nn.MSELoss (issue 3)",
