@@ -277,6 +277,28 @@ class Tensor:
 
     __str__ = __repr__
 
+    def __deepcopy__(self, memo):
+        # copy.deepcopy(model) is common (keeping the best model); pickling stays refused
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment. If you were attempting to deepcopy a module, this may be "
+                "because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
+        if id(self) in memo:
+            return memo[id(self)]
+        t = _new(type(self))
+        t._data = self._data.copy()
+        t.requires_grad = self.requires_grad
+        t.grad_fn = None
+        t.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        t._vc = None
+        t._hooks = None
+        t._retains_grad = False
+        memo[id(self)] = t
+        return t
+
     def __reduce_ex__(self, protocol):
         raise TypeError(
             "glassgrad tensors are not pickled (loading a pickle can run code); use "
@@ -376,9 +398,12 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (PyTorch's semantics)."""
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        if gradient is None and retain_graph is None and not create_graph and inputs is None \
+                and self.grad_fn is not None and self._data.size == 1:
+            # the common `loss.backward()`: skip the general argument handling
+            _engine.run_backward((self,), (_ones_like_scalar(self._data),))
+            return
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def _run_hooks(self, g):
         for hook in list(self._hooks.values()):
@@ -976,10 +1001,29 @@ def _floating(x):
     return x if x._data.dtype.kind == "f" else x.float()
 
 
+from .autograd import function as _function  # noqa: E402
+
+_function._bind(Tensor, _wrap)
+
 from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
     Abs, Add, Clamp, Clone, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, RDiv,
     Relu, RPow, RSub, Sigmoid, Sin, Sqrt, Sub, Tanh,
 )
 from .ops.linalg import MatMul  # noqa: E402
+from . import autograd as _autograd  # noqa: E402
+from .autograd import engine as _engine  # noqa: E402
+
+_ONES = {}
+
+
+def _ones_like_scalar(data):
+    """A read-only 1 of data's shape and dtype, cached (the seed of every loss.backward())."""
+    key = (data.shape, data.dtype)
+    one = _ONES.get(key)
+    if one is None:
+        one = np.ones(data.shape, data.dtype)
+        one.flags.writeable = False
+        _ONES[key] = one
+    return one
 from .ops.reduce import Mean, Sum  # noqa: E402
 from .ops.shape import Expand, Permute, Reshape, Transpose  # noqa: E402

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import function as _function
 from .function import _FREED, state
 from .grad_mode import _mode
+
+
+_array = np.array
 
 
 def _sum_to(g, shape):
@@ -60,8 +64,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     ``capture``: for ``autograd.grad``, a dict ``{id(tensor): None}`` of tensors whose gradient
     is returned (filled in) instead of accumulated into ``.grad``.
     """
-    from ..tensor import Tensor, _wrap
-
+    Tensor, _wrap = _function.Tensor, _function._wrap
     grads = {}
     leaf_roots = []
     for t, g in zip(roots, root_grads):
@@ -78,6 +81,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     state.higher = create_graph
     _mode.enabled = create_graph
     bhooks = state.backward_hooks
+    # leaves take the plain in-place accumulation below unless something asks for more
+    plain = capture is None and not create_graph
     try:
         for t, g in leaf_roots:
             _deliver_leaf(t, g, create_graph, capture, Tensor, _wrap)
@@ -90,9 +95,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             input_grads = node.backward(node, g)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
+            # glass hooks: begin
             if bhooks:
                 for hook in bhooks:
                     hook(node, g, input_grads)
+            # glass hooks: end
             if not retain_graph and node._saved is not None:
                 node._saved = _FREED
             for t, gi in zip(node.inputs, input_grads):
@@ -101,14 +108,24 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 data = t._data
                 if gi.shape != data.shape:
                     gi = _sum_to(gi, data.shape)
-                if gi.dtype != data.dtype:
+                if gi.dtype is not data.dtype and gi.dtype != data.dtype:
                     gi = gi.astype(data.dtype) if not create_graph else gi.to(data.dtype)
                 fn = t.grad_fn
-                if fn is None:
-                    _deliver_leaf(t, gi, create_graph, capture, Tensor, _wrap)
-                else:
+                if fn is not None:
                     prev = grads.get(fn)
                     grads[fn] = gi if prev is None else prev + gi
+                elif plain and t._hooks is None:
+                    # AccumulateGrad: a copy the first time (the same array may also be on its
+                    # way to another input), in place after that
+                    grad = t.grad
+                    if grad is None:
+                        t.grad = _wrap(_array(gi, data.dtype), False, None)
+                    elif grad.requires_grad:
+                        t.grad = grad + gi
+                    else:
+                        grad._data += gi
+                else:
+                    _deliver_leaf(t, gi, create_graph, capture, Tensor, _wrap)
     finally:
         state.higher = prev_higher
         _mode.enabled = prev_mode

@@ -47,7 +47,8 @@ class Sum(Function):
         ctx.keepdim = keepdim
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64  # PyTorch sums integers and bools as int64
-        return np.sum(x, axis=axis, keepdims=keepdim, dtype=dtype)
+        # np.add.reduce: np.sum's C core without its Python-level wrapper
+        return np.add.reduce(x, axis=axis, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -74,8 +75,16 @@ class Mean(Function):
         ctx.shape = x.shape
         ctx.axis = axis
         ctx.keepdim = keepdim
-        y = np.mean(x, axis=axis, keepdims=keepdim, dtype=dtype)
-        ctx.n = (x.size // y.size) if y.size else 0
+        if dtype is None and x.dtype != np.float16:
+            # np.mean's own arithmetic (a sum in the input dtype, then one division) without
+            # its Python-level wrapper; float16 keeps np.mean, which sums in float32
+            y = np.add.reduce(x, axis=axis, keepdims=keepdim)
+            n = (x.size // y.size) if y.size else 0
+            y = np.true_divide(y, n) if n else y * np.nan
+        else:
+            y = np.mean(x, axis=axis, keepdims=keepdim, dtype=dtype)
+            n = (x.size // y.size) if y.size else 0
+        ctx.n = n
         return y
 
     @staticmethod
