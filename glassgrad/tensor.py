@@ -462,29 +462,45 @@ class Tensor:
         _counter(self)[0] += 1
         return self
 
-    def add_(self, other, alpha=1):
-        from .ops.elementwise import Add
+    def _inplace_ufunc(self, op, ufunc, other) -> Tensor:
+        """``self op= other``: one NumPy call when nothing is recorded, else ``_inplace``."""
+        if isinstance(other, Tensor):
+            if _mode.enabled and (self.requires_grad or other.requires_grad):
+                return self._inplace(op, other)
+            o = other._data
+        else:
+            if _mode.enabled and self.requires_grad:
+                return self._inplace(op, other)
+            o = other
+        data = self._data
+        try:
+            ufunc(data, o, out=data)
+        except (TypeError, ValueError):
+            return self._inplace(op, other)  # PyTorch's error wording for dtype/shape faults
+        vc = self._vc
+        if vc is None:
+            self._vc = [1]
+        else:
+            vc[0] += 1
+        return self
 
+    def add_(self, other, alpha=1):
         if alpha != 1:
             other = other * alpha
-        return self._inplace(Add, other)
+        return self._inplace_ufunc(Add, np.add, other)
 
     def sub_(self, other, alpha=1):
-        from .ops.elementwise import Sub
-
         if alpha != 1:
             other = other * alpha
-        return self._inplace(Sub, other)
+        return self._inplace_ufunc(Sub, np.subtract, other)
 
     def mul_(self, other):
-        from .ops.elementwise import Mul
-
-        return self._inplace(Mul, other)
+        return self._inplace_ufunc(Mul, np.multiply, other)
 
     def div_(self, other):
-        from .ops.elementwise import Div
-
-        return self._inplace(Div, other)
+        if self._data.dtype.kind != "f":
+            return self._inplace(Div, other)  # true division: an integer tensor can't hold it
+        return self._inplace_ufunc(Div, np.true_divide, other)
 
     def pow_(self, other):
         from .ops.elementwise import Pow

@@ -25,36 +25,42 @@ def _sum_to(g, shape):
         return g.sum_to_size(shape)  # a Tensor in a create_graph pass
     lead = g.ndim - len(shape)
     if lead > 0:
-        g = g.sum(axis=tuple(range(lead)))
+        g = _add_reduce(g, tuple(range(lead)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if axes:
-        g = g.sum(axis=axes, keepdims=True)
+        g = _add_reduce(g, axes, None, None, True)
     if g.shape != tuple(shape):
         g = np.reshape(g, shape)
     return g
+
+
+_add_reduce = np.add.reduce  # np.sum's C core, without its Python-level wrapper
 
 
 def topo_order(roots):
     """Nodes reachable from ``roots`` in post-order (each after every node it feeds into)."""
     order = []
     visited = set()
-    stack = [(r, False) for r in roots]
+    # a node is pushed as itself to expand it, and as a 1-tuple to emit it once its inputs are done
+    stack = list(roots)
+    push = stack.append
+    pop = stack.pop
     while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
+        node = pop()
+        if type(node) is tuple:
+            order.append(node[0])
             continue
         if node in visited:
             continue
         visited.add(node)
-        stack.append((node, True))
+        push((node,))
         inputs = node.inputs
         if inputs:
             for t in inputs:
                 if t is not None:
                     fn = t.grad_fn
                     if fn is not None and fn not in visited:
-                        stack.append((fn, False))
+                        push(fn)
     return order
 
 

@@ -136,6 +136,7 @@ class Neg(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "NegBackward0"
 
     @staticmethod
@@ -188,6 +189,7 @@ class RPow(Function):
     """
 
     _raw = True
+    _unary = True
     node_name = "PowBackward1"
 
     @staticmethod
@@ -212,6 +214,7 @@ class Exp(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "ExpBackward0"
 
     @staticmethod
@@ -233,6 +236,7 @@ class Log(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "LogBackward0"
 
     @staticmethod
@@ -253,6 +257,7 @@ class Sqrt(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "SqrtBackward0"
 
     @staticmethod
@@ -274,6 +279,7 @@ class Sin(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "SinBackward0"
 
     @staticmethod
@@ -294,6 +300,7 @@ class Cos(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "CosBackward0"
 
     @staticmethod
@@ -314,6 +321,7 @@ class Tanh(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "TanhBackward0"
 
     @staticmethod
@@ -335,6 +343,7 @@ class Sigmoid(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "SigmoidBackward0"
 
     @staticmethod
@@ -358,6 +367,7 @@ class Relu(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "ReluBackward0"
 
     @staticmethod
@@ -379,6 +389,7 @@ class Abs(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "AbsBackward0"
 
     @staticmethod
@@ -399,6 +410,7 @@ class Clamp(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "ClampBackward1"
 
     @staticmethod
@@ -491,6 +503,7 @@ class Cast(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "ToCopyBackward0"
 
     @staticmethod
@@ -509,6 +522,7 @@ class Clone(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "CloneBackward0"
 
     @staticmethod

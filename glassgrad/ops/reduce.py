@@ -37,6 +37,7 @@ class Sum(Function):
 
     __slots__ = ("shape", "axis", "keepdim")
     _raw = True
+    _unary = True
     node_name = "SumBackward0"
 
     @staticmethod
@@ -62,6 +63,7 @@ class Mean(Function):
 
     __slots__ = ("shape", "axis", "keepdim", "n")
     _raw = True
+    _unary = True
     node_name = "MeanBackward0"
 
     @staticmethod
@@ -75,12 +77,12 @@ class Mean(Function):
         ctx.shape = x.shape
         ctx.axis = axis
         ctx.keepdim = keepdim
-        if dtype is None and x.dtype != np.float16:
+        if dtype is None and x.dtype.char != "e":  # "e": float16
             # np.mean's own arithmetic (a sum in the input dtype, then one division) without
             # its Python-level wrapper; float16 keeps np.mean, which sums in float32
-            y = np.add.reduce(x, axis=axis, keepdims=keepdim)
+            y = np.add.reduce(x, axis, None, None, keepdim)
             n = (x.size // y.size) if y.size else 0
-            y = np.true_divide(y, n) if n else y * np.nan
+            y = y / n if n else y * np.nan  # the operator: np.true_divide is slow on scalars
         else:
             y = np.mean(x, axis=axis, keepdims=keepdim, dtype=dtype)
             n = (x.size // y.size) if y.size else 0

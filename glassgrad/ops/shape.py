@@ -14,6 +14,7 @@ class Reshape(Function):
 
     __slots__ = ("shape",)
     _raw = True
+    _unary = True
     node_name = "ViewBackward0"
 
     @staticmethod
@@ -33,6 +34,7 @@ class Expand(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "ExpandBackward0"
 
     @staticmethod
@@ -51,6 +53,7 @@ class Permute(Function):
 
     __slots__ = ("dims",)
     _raw = True
+    _unary = True
     node_name = "PermuteBackward0"
 
     @staticmethod
@@ -70,6 +73,7 @@ class Transpose(Function):
 
     __slots__ = ("d0", "d1")
     _raw = True
+    _unary = True
     node_name = "TransposeBackward0"
 
     @staticmethod
