@@ -81,11 +81,28 @@ class Geometry:
         self.P = (self.Ho - 1) * self.Wp + self.Wo if self.wide else self.Ho * self.Wo
 
 
+def zeros4(shape, like, dtype=None):
+    """Zeros of (N, C, H, W) ``shape`` laid out like ``like``: channel-major when ``like`` is.
+
+    Convolutions compute channel-major, (C, N, H, W) in memory, and hand their result on as a
+    transposed view, not a copy; elementwise ops and pools keep that layout, so no (N, C)
+    transposing copy is ever made between layers.
+    """
+    dtype = like.dtype if dtype is None else dtype
+    if like.strides[1] > like.strides[0]:
+        return np.zeros((shape[1], shape[0]) + tuple(shape[2:]), dtype).transpose(1, 0, 2, 3)
+    return np.zeros(shape, dtype)
+
+
 def _pad(x, geo):
-    """Zero padding of the two spatial dims: (N, C, H, W) -> (N, C, Hp, Wp)."""
+    """Zero padding of the two spatial dims: (N, C, H, W) -> (N, C, Hp, Wp), each image plane
+    contiguous (what im2col's strided views need)."""
     if not (geo.pt or geo.pb or geo.pl or geo.pr):
+        s = x.strides
+        if s[3] == x.itemsize and s[2] == x.shape[3] * x.itemsize:
+            return x  # planes already contiguous, whatever the (N, C) order
         return np.ascontiguousarray(x)
-    xp = np.zeros((geo.N, geo.C, geo.Hp, geo.Wp), dtype=x.dtype)
+    xp = zeros4((geo.N, geo.C, geo.Hp, geo.Wp), x)
     xp[:, :, geo.pt:geo.pt + geo.H, geo.pl:geo.pl + geo.W] = x
     return xp
 
@@ -124,16 +141,19 @@ def _to_grid(g, geo):
 
 
 def _from_grid(y, geo):
-    """Column-grid values back to an image batch: (O, N*P) -> (N, O, Ho, Wo), contiguous."""
+    """Column-grid values back to an image batch: (O, N*P) -> (N, O, Ho, Wo).
+
+    The result is a transposed view of a compact (O, N, Ho, Wo) array (see ``zeros4``).
+    """
     O, N, Ho, Wo = geo.O, geo.N, geo.Ho, geo.Wo
-    y = y.reshape(O, N, geo.P)
     if geo.wide:
-        full = np.empty((O, N, Ho * geo.Wp), dtype=y.dtype)
-        full[:, :, :geo.P] = y
-        y = full.reshape(O, N, Ho, geo.Wp)[:, :, :, :Wo]
+        # drop the throw-away columns: (O, N, P) viewed as (O, N, Ho, Wo), then one compact copy
+        it = y.itemsize
+        y = as_strided(y, (O, N, Ho, Wo), (N * geo.P * it, geo.P * it, geo.Wp * it, it),
+                       writeable=False).copy()
     else:
         y = y.reshape(O, N, Ho, Wo)
-    return np.ascontiguousarray(y.transpose(1, 0, 2, 3))
+    return y.transpose(1, 0, 2, 3)
 
 
 def _grouped(w, geo):
@@ -182,7 +202,7 @@ def conv_grad_input(g, w, geo):
         gcols = np.matmul(wm.transpose(0, 2, 1), gm.reshape(G, geo.O // G, -1))
     N, C, kh, kw = geo.N, geo.C, geo.kh, geo.kw
     dh, dw = geo.dh, geo.dw
-    gxp = np.zeros((C, N, geo.Hp, geo.Wp), dtype=gcols.dtype)
+    gxp = np.zeros((C, N, geo.Hp, geo.Wp), dtype=gcols.dtype)  # channel-major, see zeros4
     if geo.wide:
         gcols = gcols.reshape(C, kh, kw, N, geo.P)
         flat = gxp.reshape(C, N, geo.Hp * geo.Wp)
@@ -199,7 +219,7 @@ def conv_grad_input(g, w, geo):
                 r, c = i * dh, j * dw
                 gxp[:, :, r:r + h_span:geo.sh, c:c + w_span:geo.sw] += gcols[:, i, j]
     gx = gxp[:, :, geo.pt:geo.pt + geo.H, geo.pl:geo.pl + geo.W]  # drop the padding
-    return np.ascontiguousarray(gx.transpose(1, 0, 2, 3))  # (C, N, H, W) -> (N, C, H, W)
+    return gx.transpose(1, 0, 2, 3)  # (C, N, H, W) in memory, seen as (N, C, H, W)
 
 
 # -- the ops -----------------------------------------------------------------------------------
