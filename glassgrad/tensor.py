@@ -146,7 +146,14 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_norm_dim(dim, self._data.ndim, "size")]
+        nd = self._data.ndim
+        n = max(nd, 1)
+        if not -n <= dim < n:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got "
+                f"{dim})"
+            )
+        return self._data.shape[dim]
 
     @property
     def dtype(self):
@@ -313,9 +320,10 @@ class Tensor:
                 continue
             if isinstance(a, Tensor):
                 target = a.dtype
-            elif isinstance(a, _dtype.dtype) or (hasattr(a, "is_floating_point") and not
-                                                  isinstance(a, (str, device))):
-                target = a
+            elif isinstance(a, (_dtype.dtype, np.dtype, type)) or (
+                hasattr(a, "is_floating_point") and not isinstance(a, (str, device))
+            ):
+                target = a  # a dtype (np.dtype from _binary, Python float/int/bool as in torch)
             else:
                 device(a)  # raises for anything but the CPU
         copy = kwargs.get("copy", False)
@@ -356,6 +364,35 @@ class Tensor:
 
     def cpu(self) -> Tensor:
         return self
+
+    # -- new tensors like this one (same dtype unless given) --------------------------------
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, device=device,
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import ones
+
+        return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                    requires_grad=requires_grad)
 
     def cuda(self, *args, **kwargs):
         device("cuda")
@@ -405,8 +442,49 @@ class Tensor:
             return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` each time this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters it.
+
+        >>> import glassgrad as gg
+        >>> x = gg.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([20., 40.])
+        """
+        from .utils.hooks import RemovableHandle
+
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self._hooks
+        if hooks is None:
+            hooks = self._hooks = _TensorHooks()
+        if self.grad_fn is not None:
+            # the engine finds a non-leaf's hooks through its node (as retain_grad does)
+            self.grad_fn._retain = weakref.ref(self)
+        handle = RemovableHandle(hooks.pre)
+        hooks.pre[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` after the gradient was accumulated into this leaf's ``.grad``."""
+        from .utils.hooks import RemovableHandle
+
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self._hooks
+        if hooks is None:
+            hooks = self._hooks = _TensorHooks()
+        handle = RemovableHandle(hooks.post)
+        hooks.post[handle.id] = hook
+        return handle
+
     def _run_hooks(self, g):
-        for hook in list(self._hooks.values()):
+        """Run this tensor's gradient hooks in registration order; each may replace ``g``."""
+        for hook in list(self._hooks.pre.values()):
             res = hook(g if isinstance(g, Tensor) else _wrap(g, False, None))
             if res is not None:
                 g = res._data if (isinstance(res, Tensor) and not isinstance(g, Tensor)) else res
@@ -490,6 +568,8 @@ class Tensor:
         return self._inplace_ufunc(Add, np.add, other)
 
     def sub_(self, other, alpha=1):
+        if self._data.dtype.kind == "b" or _is_bool(other):
+            raise _bool_sub_error(self, other)
         if alpha != 1:
             other = other * alpha
         return self._inplace_ufunc(Sub, np.subtract, other)
@@ -575,9 +655,13 @@ class Tensor:
     __radd__ = __add__
 
     def __sub__(self, other):
+        if self._data.dtype.kind == "b" or _is_bool(other):
+            raise _bool_sub_error(self, other)
         return _binary(Sub, self, other)
 
     def __rsub__(self, other):
+        if self._data.dtype.kind == "b" or _is_bool(other):
+            raise _bool_sub_error(self, other)
         if isinstance(other, (np.ndarray, list)):
             return _binary(Sub, _operand(other, self), self)
         return _binary(RSub, self, other)
@@ -830,6 +914,21 @@ class Tensor:
     def expand_as(self, other):
         return self.expand(other._data.shape)
 
+    def sum_to_size(self, *size):
+        """Sum this tensor down to ``size`` (the inverse of broadcasting ``size`` up to it)."""
+        shape = _shape_arg(size)
+        cur = self._data.shape
+        if cur == shape:
+            return self
+        lead = len(cur) - len(shape)
+        if lead < 0 or any(s != 1 and s != c for s, c in zip(shape, cur[lead:])):
+            raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(cur)}}}.")
+        dims = tuple(range(lead)) + tuple(
+            lead + i for i, s in enumerate(shape) if s == 1 and cur[lead + i] != 1
+        )
+        out = Sum.apply(self, dims, True, None) if dims else self
+        return Reshape.apply(out, shape) if out._data.shape != shape else out
+
     # -- comparisons (no gradient) ------------------------------------------------------------
 
     def __eq__(self, other):
@@ -876,6 +975,16 @@ class Tensor:
 
     def logical_not(self):
         return _wrap(np.logical_not(self._data), False, None)
+
+
+class _TensorHooks:
+    """A tensor's gradient hooks: ``pre`` run on its gradient, ``post`` after accumulation."""
+
+    __slots__ = ("post", "pre")
+
+    def __init__(self):
+        self.pre = {}
+        self.post = {}
 
 
 class _NoGrad:
@@ -966,16 +1075,48 @@ def _operand(x, like):
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
-def _result_dtype(a, b):
-    """PyTorch's type promotion for two tensors (0-dim tensors only count across categories)."""
-    da, db = a.dtype, b.dtype
+def _promote_types(da, db):
+    """PyTorch's ``promote_types``: within a category NumPy's rule, across categories the
+    higher category's dtype (int64 with float16 is float16, where NumPy says float64)."""
+    if da == db:
+        return da
     ca, cb = _CATEGORY[da.kind], _CATEGORY[db.kind]
-    if (a.ndim == 0) == (b.ndim == 0):
+    if ca == cb:
         return np.promote_types(da, db)
+    return da if ca > cb else db
+
+
+def _result_dtype(a, b):
+    """PyTorch's type promotion for two arrays: a 0-dim operand only counts if it is of a higher
+    category (bool < integer < float) than the dimensioned one."""
+    da, db = a.dtype, b.dtype
+    if (a.ndim == 0) == (b.ndim == 0):
+        return _promote_types(da, db)
     dimmed, zero = (da, db) if b.ndim == 0 else (db, da)
-    cz = cb if b.ndim == 0 else ca
-    cd = ca if b.ndim == 0 else cb
-    return zero if cz > cd else dimmed
+    cd, cz = _CATEGORY[dimmed.kind], _CATEGORY[zero.kind]
+    if cd == 2 or (cd == 1 and cz < 2):
+        return dimmed
+    return _promote_types(dimmed, zero)
+
+
+_BOOL_SUB_MSG = (
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+    "invert a mask, use the `~` or `logical_not()` operator instead."
+)
+
+
+def _is_bool(x) -> bool:
+    """A Python bool or a bool tensor (PyTorch refuses to subtract those)."""
+    return x.__class__ is _bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
+
+
+def _bool_sub_error(a, b) -> RuntimeError:
+    if a._data.dtype.kind == "b" and _is_bool(b):
+        return RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    return RuntimeError(_BOOL_SUB_MSG)
 
 
 def _binary(op, a, b):
@@ -992,7 +1133,13 @@ def _binary(op, a, b):
         if a._data.dtype.kind != "f":
             a = a.float()
     elif tb is _int or tb is _bool:
-        pass
+        try:
+            return op.apply(a, b)
+        except OverflowError:
+            # NumPy refuses e.g. uint8 + (-1); PyTorch wraps the scalar into the dtype
+            if op is Pow:
+                raise RuntimeError("Integers to negative integer powers are not allowed.") from None
+            return op.apply(a, np.asarray(b, dtype=np.int64).astype(a._data.dtype))
     else:
         b = _operand(b, a)
         return _binary(op, a, b)

@@ -295,6 +295,11 @@ class Function:
         raise NotImplementedError("You must implement the forward function for custom Function.")
 
     @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Optional (PyTorch 2 style): save for backward here instead of in ``forward``."""
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
     def backward(ctx, *grads):
         raise NotImplementedError(
             "You must implement either the backward or vjp method for your custom "
@@ -454,6 +459,11 @@ class _ArrayNS:
         return out
 
     @staticmethod
+    def gather(x, index):
+        """x[index] (the inverse of index_add)."""
+        return x[index]
+
+    @staticmethod
     def cat(parts, dim):
         return np.concatenate(parts, axis=dim)
 
@@ -472,3 +482,6 @@ class _ArrayNS:
 
 
 array_ns = _ArrayNS
+
+
+from .custom import once_differentiable  # noqa: F401  (torch.autograd.function.once_differentiable)

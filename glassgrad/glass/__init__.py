@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from .checks import Finding, GlassWarning
 from .explain import Explanation, explain
+from .graph import Graph, graph
 from .trace import Trace, active, last, trace
 
 __all__ = [
-    "Explanation", "Finding", "GlassWarning", "Trace", "active", "explain", "last", "trace",
+    "Explanation", "Finding", "GlassWarning", "Graph", "Trace", "active", "explain", "graph",
+    "last", "trace",
 ]

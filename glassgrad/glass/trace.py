@@ -194,10 +194,9 @@ class Trace:
         rec.module = None
         frame = N.user_frame(2)
         rec.where = N.where(frame)
-        if frame is not None and frame.f_code.co_name == "forward":
-            mod = frame.f_locals.get("self")
-            if mod is not None and hasattr(mod, "named_parameters"):
-                rec.module = weakref.ref(mod) if _weakrefable(mod) else None
+        mod = N.module_of(2)
+        if mod is not None:
+            rec.module = weakref.ref(mod) if _weakrefable(mod) else None
         if unnamed:
             found = N.scan(frame, unnamed, Tensor)
             for k, name in found.items():
