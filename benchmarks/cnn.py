@@ -94,8 +94,9 @@ def _time(step, n):
 
 
 def worker(rounds: int, steps: int) -> dict:
-    import glassgrad
     import torch
+
+    import glassgrad
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "0")) or torch.get_num_threads())
     torch.manual_seed(0)

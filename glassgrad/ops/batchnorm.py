@@ -63,6 +63,8 @@ class BatchNorm(Function):
             x_hat = centred * invstd
         else:
             invstd = ns.reshape(invstd, shape)
+            if state.higher:  # x_hat from x, so that grad_w's own gradient reaches x
+                x_hat = (x - ns.reshape(mean, shape)) * invstd
         grad_b = ns.sum(g, axes) if need_b else None
         grad_w = ns.sum(g * x_hat, axes) if need_w else None
         grad_x = None
