@@ -229,7 +229,9 @@ class Checker:
             if n.op != "ReluBackward0" or n.value is None:
                 continue
             v = n.value
-            if V.is_small(v):
+            if n.alive is not None:
+                active = n.alive
+            elif V.is_small(v):
                 arr = np.asarray(v)
                 active = (arr > 0).reshape(-1, arr.shape[-1]).any(axis=0) if arr.ndim >= 2 \
                     else arr > 0
