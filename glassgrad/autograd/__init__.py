@@ -6,6 +6,7 @@ import numpy as np
 
 from .engine import run_backward
 from .function import Function
+from .gradcheck import GradcheckError, gradcheck
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -16,8 +17,10 @@ from .grad_mode import (
 
 __all__ = [
     "Function",
+    "GradcheckError",
     "backward",
     "enable_grad",
+    "gradcheck",
     "inference_mode",
     "is_grad_enabled",
     "no_grad",
