@@ -67,6 +67,7 @@ from .functional import *  # noqa: F403  (torch.exp, torch.sum, torch.cat, ...)
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor, device
 from . import autograd  # noqa: E402
+from . import nn  # noqa: E402
 
 FloatTensor = Tensor
 
@@ -134,3 +135,5 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
     if hasattr(_tensor_str, "set_printoptions"):
         _tensor_str.set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode)
+from . import optim  # noqa: E402
+from .serialization import load, save  # noqa: E402

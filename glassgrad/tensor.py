@@ -146,7 +146,14 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_norm_dim(dim, self._data.ndim, "size")]
+        nd = self._data.ndim
+        n = max(nd, 1)
+        if not -n <= dim < n:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got "
+                f"{dim})"
+            )
+        return self._data.shape[dim]
 
     @property
     def dtype(self):
@@ -279,6 +286,28 @@ class Tensor:
 
     __str__ = __repr__
 
+    def __deepcopy__(self, memo):
+        # copy.deepcopy(model) is common (keeping the best model); pickling stays refused
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment. If you were attempting to deepcopy a module, this may be "
+                "because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
+        if id(self) in memo:
+            return memo[id(self)]
+        t = _new(type(self))
+        t._data = self._data.copy()
+        t.requires_grad = self.requires_grad
+        t.grad_fn = None
+        t.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        t._vc = None
+        t._hooks = None
+        t._retains_grad = False
+        memo[id(self)] = t
+        return t
+
     def __reduce_ex__(self, protocol):
         raise TypeError(
             "glassgrad tensors are not pickled (loading a pickle can run code); use "
@@ -293,9 +322,10 @@ class Tensor:
                 continue
             if isinstance(a, Tensor):
                 target = a.dtype
-            elif isinstance(a, _dtype.dtype) or (hasattr(a, "is_floating_point") and not
-                                                  isinstance(a, (str, device))):
-                target = a
+            elif isinstance(a, (_dtype.dtype, np.dtype, type)) or (
+                hasattr(a, "is_floating_point") and not isinstance(a, (str, device))
+            ):
+                target = a  # a dtype (np.dtype from _binary, Python float/int/bool as in torch)
             else:
                 device(a)  # raises for anything but the CPU
         copy = kwargs.get("copy", False)
@@ -336,6 +366,35 @@ class Tensor:
 
     def cpu(self) -> Tensor:
         return self
+
+    # -- new tensors like this one (same dtype unless given) --------------------------------
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, device=device,
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import ones
+
+        return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                    requires_grad=requires_grad)
 
     def cuda(self, *args, **kwargs):
         device("cuda")
@@ -378,12 +437,56 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (PyTorch's semantics)."""
-        from .autograd import backward
+        if gradient is None and retain_graph is None and not create_graph and inputs is None \
+                and self.grad_fn is not None and self._data.size == 1:
+            # the common `loss.backward()`: skip the general argument handling
+            _engine.run_backward((self,), (_ones_like_scalar(self._data),))
+            return
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` each time this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters it.
+
+        >>> import glassgrad as gg
+        >>> x = gg.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([20., 40.])
+        """
+        from .utils.hooks import RemovableHandle
+
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self._hooks
+        if hooks is None:
+            hooks = self._hooks = _TensorHooks()
+        if self.grad_fn is not None:
+            # the engine finds a non-leaf's hooks through its node (as retain_grad does)
+            self.grad_fn._retain = weakref.ref(self)
+        handle = RemovableHandle(hooks.pre)
+        hooks.pre[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` after the gradient was accumulated into this leaf's ``.grad``."""
+        from .utils.hooks import RemovableHandle
+
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self._hooks
+        if hooks is None:
+            hooks = self._hooks = _TensorHooks()
+        handle = RemovableHandle(hooks.post)
+        hooks.post[handle.id] = hook
+        return handle
 
     def _run_hooks(self, g):
-        for hook in list(self._hooks.values()):
+        """Run this tensor's gradient hooks in registration order; each may replace ``g``."""
+        for hook in list(self._hooks.pre.values()):
             res = hook(g if isinstance(g, Tensor) else _wrap(g, False, None))
             if res is not None:
                 g = res._data if (isinstance(res, Tensor) and not isinstance(g, Tensor)) else res
@@ -439,29 +542,47 @@ class Tensor:
         _counter(self)[0] += 1
         return self
 
-    def add_(self, other, alpha=1):
-        from .ops.elementwise import Add
+    def _inplace_ufunc(self, op, ufunc, other) -> Tensor:
+        """``self op= other``: one NumPy call when nothing is recorded, else ``_inplace``."""
+        if isinstance(other, Tensor):
+            if _mode.enabled and (self.requires_grad or other.requires_grad):
+                return self._inplace(op, other)
+            o = other._data
+        else:
+            if _mode.enabled and self.requires_grad:
+                return self._inplace(op, other)
+            o = other
+        data = self._data
+        try:
+            ufunc(data, o, out=data)
+        except (TypeError, ValueError):
+            return self._inplace(op, other)  # PyTorch's error wording for dtype/shape faults
+        vc = self._vc
+        if vc is None:
+            self._vc = [1]
+        else:
+            vc[0] += 1
+        return self
 
+    def add_(self, other, alpha=1):
         if alpha != 1:
             other = other * alpha
-        return self._inplace(Add, other)
+        return self._inplace_ufunc(Add, np.add, other)
 
     def sub_(self, other, alpha=1):
-        from .ops.elementwise import Sub
-
+        if self._data.dtype.kind == "b" or _is_bool(other):
+            raise _bool_sub_error(self, other)
         if alpha != 1:
             other = other * alpha
-        return self._inplace(Sub, other)
+        return self._inplace_ufunc(Sub, np.subtract, other)
 
     def mul_(self, other):
-        from .ops.elementwise import Mul
-
-        return self._inplace(Mul, other)
+        return self._inplace_ufunc(Mul, np.multiply, other)
 
     def div_(self, other):
-        from .ops.elementwise import Div
-
-        return self._inplace(Div, other)
+        if self._data.dtype.kind != "f":
+            return self._inplace(Div, other)  # true division: an integer tensor can't hold it
+        return self._inplace_ufunc(Div, np.true_divide, other)
 
     def pow_(self, other):
         from .ops.elementwise import Pow, PowTensor
@@ -536,9 +657,13 @@ class Tensor:
     __radd__ = __add__
 
     def __sub__(self, other):
+        if self._data.dtype.kind == "b" or _is_bool(other):
+            raise _bool_sub_error(self, other)
         return _binary(Sub, self, other)
 
     def __rsub__(self, other):
+        if self._data.dtype.kind == "b" or _is_bool(other):
+            raise _bool_sub_error(self, other)
         if isinstance(other, (np.ndarray, list)):
             return _binary(Sub, _operand(other, self), self)
         return _binary(RSub, self, other)
@@ -1160,6 +1285,16 @@ class Tensor:
         return _wrap(np.logical_not(self._data), False, None)
 
 
+class _TensorHooks:
+    """A tensor's gradient hooks: ``pre`` run on its gradient, ``post`` after accumulation."""
+
+    __slots__ = ("post", "pre")
+
+    def __init__(self):
+        self.pre = {}
+        self.post = {}
+
+
 class _NoGrad:
     __slots__ = ("prev",)
 
@@ -1248,18 +1383,48 @@ def _operand(x, like):
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
-def _result_dtype(a, b):
-    """PyTorch's type promotion for two tensors (0-dim tensors only count across categories)."""
-    da, db = a.dtype, b.dtype
+def _promote_types(da, db):
+    """PyTorch's ``promote_types``: within a category NumPy's rule, across categories the
+    higher category's dtype (int64 with float16 is float16, where NumPy says float64)."""
+    if da == db:
+        return da
     ca, cb = _CATEGORY[da.kind], _CATEGORY[db.kind]
-    if (a.ndim == 0) == (b.ndim == 0):
-        if ca != cb:  # int64 + float32 is float32 in PyTorch (NumPy would say float64)
-            return da if ca > cb else db
+    if ca == cb:
         return np.promote_types(da, db)
+    return da if ca > cb else db
+
+
+def _result_dtype(a, b):
+    """PyTorch's type promotion for two arrays: a 0-dim operand only counts if it is of a higher
+    category (bool < integer < float) than the dimensioned one."""
+    da, db = a.dtype, b.dtype
+    if (a.ndim == 0) == (b.ndim == 0):
+        return _promote_types(da, db)
     dimmed, zero = (da, db) if b.ndim == 0 else (db, da)
-    cz = cb if b.ndim == 0 else ca
-    cd = ca if b.ndim == 0 else cb
-    return zero if cz > cd else dimmed
+    cd, cz = _CATEGORY[dimmed.kind], _CATEGORY[zero.kind]
+    if cd == 2 or (cd == 1 and cz < 2):
+        return dimmed
+    return _promote_types(dimmed, zero)
+
+
+_BOOL_SUB_MSG = (
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+    "invert a mask, use the `~` or `logical_not()` operator instead."
+)
+
+
+def _is_bool(x) -> bool:
+    """A Python bool or a bool tensor (PyTorch refuses to subtract those)."""
+    return x.__class__ is _bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
+
+
+def _bool_sub_error(a, b) -> RuntimeError:
+    if a._data.dtype.kind == "b" and _is_bool(b):
+        return RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    return RuntimeError(_BOOL_SUB_MSG)
 
 
 def _binary(op, a, b):
@@ -1276,7 +1441,13 @@ def _binary(op, a, b):
         if a._data.dtype.kind != "f":
             a = a.float()
     elif tb is _int or tb is _bool:
-        pass
+        try:
+            return op.apply(a, b)
+        except OverflowError:
+            # NumPy refuses e.g. uint8 + (-1); PyTorch wraps the scalar into the dtype
+            if op is Pow:
+                raise RuntimeError("Integers to negative integer powers are not allowed.") from None
+            return op.apply(a, np.asarray(b, dtype=np.int64).astype(a._data.dtype))
     else:
         b = _operand(b, a)
         return _binary(op, a, b)
@@ -1369,6 +1540,9 @@ def _viewable(data, shape) -> bool:
             return False
     return True
 
+from .autograd import function as _function  # noqa: E402
+
+_function._bind(Tensor, _wrap)
 
 from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
     Abs, Add, Clamp, Clone, Cos, Div, Exp, Expm1, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow,
@@ -1388,3 +1562,18 @@ from .ops.shape import (  # noqa: E402
     Expand, Flip, Permute, Repeat, Reshape, Squeeze, SqueezeDim, SqueezeDims, Transpose,
     Unsqueeze,
 )
+from . import autograd as _autograd  # noqa: E402
+from .autograd import engine as _engine  # noqa: E402
+
+_ONES = {}
+
+
+def _ones_like_scalar(data):
+    """A read-only 1 of data's shape and dtype, cached (the seed of every loss.backward())."""
+    key = (data.shape, data.dtype)
+    one = _ONES.get(key)
+    if one is None:
+        one = np.ones(data.shape, data.dtype)
+        one.flags.writeable = False
+        _ONES[key] = one
+    return one

@@ -44,6 +44,20 @@ class _State:
 state = _State
 
 
+# bound by glassgrad.tensor once the Tensor class exists (tensor.py imports this module first)
+Tensor = None
+_wrap = None
+_new = object.__new__
+_ndarray = np.ndarray
+_asarray = np.asarray
+
+
+def _bind(tensor_cls, wrap) -> None:
+    global Tensor, _wrap
+    Tensor = tensor_cls
+    _wrap = wrap
+
+
 def _version(t) -> int:
     vc = t._vc
     return 0 if vc is None else vc[0]
@@ -69,6 +83,9 @@ class Function:
     __slots__ = ("inputs", "_saved", "_versions", "_out_vc", "_out_pos", "_retain", "__weakref__")
 
     _raw = False  # built-in ops: forward/backward run on ndarrays
+    # built-in ops whose first argument is their only tensor (the rest: dim, shape, ...), so
+    # apply takes a path without the argument loop; backward returns just that one gradient
+    _unary = False
     _nout = 1
     node_name = ""  # built-in ops: PyTorch's grad_fn name, e.g. "MulBackward0"
 
@@ -143,8 +160,6 @@ class Function:
 
     def _unpack_as_tensors(self):
         """Saved values as Tensors for a differentiable backward (``create_graph=True``)."""
-        from ..tensor import Tensor, _wrap
-
         out = []
         versions = self._versions
         for i, item in enumerate(self._saved):
@@ -169,31 +184,95 @@ class Function:
             from .custom import apply_custom
 
             return apply_custom(cls, args, kwargs)
-        from ..tensor import Tensor, _wrap
-
-        ctx = cls.__new__(cls)
+        ctx = _new(cls)
         ctx._saved = None
+        if cls._unary:
+            # one tensor input, the rest plain parameters (dim, shape, ...): no argument loop
+            x = args[0]
+            rx = x._data
+            try:
+                out = cls.forward(ctx, rx, *args[1:], **kwargs)
+            except (ValueError, IndexError, TypeError) as e:
+                raise _op_error(cls, [rx], e) from None
+            if type(out) is not _ndarray:
+                out = _asarray(out)
+            if x.requires_grad and _mode.enabled:
+                ctx.inputs = (x,)
+                ctx._out_vc = None
+                ctx._out_pos = -1
+                ctx._retain = None
+                result = _wrap(out, True, ctx)
+                saved = ctx._saved
+                if saved is not None:
+                    _resolve_saved(ctx, saved, (rx,), args, out, result)
+            else:
+                result = _wrap(out, False, None)
+            # glass hooks: begin
+            if state.forward_hooks:
+                for hook in state.forward_hooks:
+                    hook(ctx, args, kwargs, result)
+            # glass hooks: end
+            return result
+        if len(args) == 2 and not kwargs:
+            # binary ops (every arithmetic operator): the general loop below, unrolled
+            a, b = args
+            if isinstance(a, Tensor):
+                ra = a._data
+                ga = a.requires_grad
+            else:
+                ra = a
+                ga = False
+            if isinstance(b, Tensor):
+                rb = b._data
+                gb = b.requires_grad
+            else:
+                rb = b
+                gb = False
+            try:
+                out = cls.forward(ctx, ra, rb)
+            except (ValueError, IndexError, TypeError) as e:
+                raise _op_error(cls, [ra, rb], e) from None
+            if type(out) is not _ndarray:
+                out = _asarray(out)
+            if (ga or gb) and _mode.enabled:
+                ctx.inputs = (a if ga else None, b if gb else None)
+                ctx._out_vc = None
+                ctx._out_pos = -1
+                ctx._retain = None
+                result = _wrap(out, True, ctx)
+                saved = ctx._saved
+                if saved is not None:
+                    _resolve_saved(ctx, saved, (ra, rb), args, out, result)
+            else:
+                result = _wrap(out, False, None)
+            # glass hooks: begin
+            if state.forward_hooks:
+                for hook in state.forward_hooks:
+                    hook(ctx, args, kwargs, result)
+            # glass hooks: end
+            return result
         raw = []
+        inputs = []
         record = False
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a._data)
                 if a.requires_grad:
                     record = True
+                    inputs.append(a)
+                else:
+                    inputs.append(None)
             else:
                 raw.append(a)
+                inputs.append(None)
         try:
             out = cls.forward(ctx, *raw, **kwargs)
         except (ValueError, IndexError, TypeError) as e:
             raise _op_error(cls, raw, e) from None
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        if not (record and _mode.enabled):
-            result = _wrap(out, False, None)
-        else:
-            ctx.inputs = tuple(
-                a if (isinstance(a, Tensor) and a.requires_grad) else None for a in args
-            )
+        if type(out) is not _ndarray:
+            out = _asarray(out)
+        if record and _mode.enabled:
+            ctx.inputs = inputs
             ctx._out_vc = None
             ctx._out_pos = -1
             ctx._retain = None
@@ -201,15 +280,24 @@ class Function:
             saved = ctx._saved
             if saved is not None:
                 _resolve_saved(ctx, saved, raw, args, out, result)
+        else:
+            result = _wrap(out, False, None)
+        # glass hooks: begin
         if state.forward_hooks:
             for hook in state.forward_hooks:
                 hook(ctx, args, kwargs, result)
+        # glass hooks: end
         return result
 
     # subclasses define these
     @staticmethod
     def forward(ctx, *args, **kwargs):
         raise NotImplementedError("You must implement the forward function for custom Function.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Optional (PyTorch 2 style): save for backward here instead of in ``forward``."""
+        raise NotImplementedError("setup_context is not implemented.")
 
     @staticmethod
     def backward(ctx, *grads):
@@ -228,23 +316,24 @@ def _resolve_saved(ctx, saved, raw, args, out, result):
     """
     resolved = []
     versions = []
-    for i, s in enumerate(saved):
-        for j, r in enumerate(raw):
-            if s is r and r is not None:
+    for s in saved:
+        j = 0
+        for r in raw:
+            if s is r and args[j] is not s:  # a Tensor input (a plain scalar stays itself)
                 a = args[j]
-                if a is not s:  # a Tensor input (a plain scalar is passed through as itself)
-                    resolved.append(a)
-                    versions.append(_version(a))
-                    break
+                resolved.append(a)
+                vc = a._vc
+                versions.append(0 if vc is None else vc[0])
+                break
+            j += 1
         else:
+            if s is out:
+                ctx._out_pos = len(resolved)
+                result._vc = ctx._out_vc = [0]
             resolved.append(s)
             versions.append(None)
-            if s is out:
-                ctx._out_pos = i
-                result._vc = [0]
-                ctx._out_vc = result._vc
-    ctx._saved = tuple(resolved)
-    ctx._versions = tuple(versions)
+    ctx._saved = resolved
+    ctx._versions = versions
 
 
 def op_name(cls) -> str:
@@ -329,7 +418,11 @@ class _ArrayNS:
 
     @staticmethod
     def expand(x, shape):
-        return np.broadcast_to(x, shape)
+        # a filled array rather than np.broadcast_to: two C calls instead of Python-level
+        # stride tricks, and the result is writable like any other gradient
+        out = np.empty(shape, dtype=x.dtype)
+        out[...] = x
+        return out
 
     @staticmethod
     def sum(x, dim=None, keepdim=False):
@@ -374,6 +467,11 @@ class _ArrayNS:
         return out
 
     @staticmethod
+    def gather(x, index):
+        """x[index] (the inverse of index_add)."""
+        return x[index]
+
+    @staticmethod
     def cat(parts, dim):
         return np.concatenate(parts, axis=dim)
 
@@ -392,3 +490,6 @@ class _ArrayNS:
 
 
 array_ns = _ArrayNS
+
+
+from .custom import once_differentiable  # noqa: F401  (torch.autograd.function.once_differentiable)

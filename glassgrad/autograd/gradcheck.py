@@ -1,4 +1,4 @@
-"""``gradcheck``: compare autograd's gradients with central finite differences.
+"""``gradcheck`` / ``gradgradcheck``: autograd's gradients against central finite differences.
 
 For every input ``x`` that requires grad and every output ``y``, the numerical Jacobian is
 
@@ -6,7 +6,9 @@ For every input ``x`` that requires grad and every output ``y``, the numerical J
 
 and the analytical one comes from backward: row ``k`` of ``J`` is the gradient of ``y_k``.
 They must agree elementwise: ``|J - J_num| <= atol + rtol * |J_num|``. Use float64 inputs:
-in float32 the differences drown in rounding error.
+in float32 the differences drown in rounding error. ``gradgradcheck`` runs ``gradcheck`` on the
+function that maps ``(inputs, grad_outputs)`` to the first-order gradients computed with
+``create_graph=True``: that checks the backward's own backward (PyTorch's recipe).
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import warnings
 
 import numpy as np
 
-__all__ = ["GradcheckError", "gradcheck"]
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
 
 class GradcheckError(RuntimeError):
-    """Raised by ``gradcheck`` when autograd's Jacobian differs from the finite differences."""
+    """Raised by ``gradcheck`` / ``gradgradcheck`` when a Jacobian differs from the finite
+    differences."""
 
 
 def _as_tuple(x):
@@ -32,29 +35,32 @@ def _float_outputs(outputs):
     return [o for o in outputs if isinstance(o, Tensor) and o._data.dtype.kind == "f"]
 
 
+def _outputs(func, inputs):
+    """``func``'s floating-point tensor outputs (indices and other ints are not checked)."""
+    return tuple(_float_outputs(_as_tuple(func(*inputs))))
+
+
 def _numerical_jacobian(fn, inputs, x, eps):
     """(x.numel(), total output numel) by central differences, perturbing x's array in place."""
-    from .grad_mode import no_grad
-
+    # grad mode stays on: ``fn`` may itself differentiate (gradgradcheck's first-order function)
     flat = x._data.reshape(-1)  # a view: writing it perturbs x
     columns = []
-    with no_grad():
-        for j in range(flat.size):
-            orig = flat[j]
-            flat[j] = orig + eps
-            plus = [o._data.astype(np.float64).ravel() for o in
-                    _float_outputs(_as_tuple(fn(*inputs)))]
-            flat[j] = orig - eps
-            minus = [o._data.astype(np.float64).ravel() for o in
-                     _float_outputs(_as_tuple(fn(*inputs)))]
-            flat[j] = orig
-            columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+    for j in range(flat.size):
+        orig = flat[j]
+        flat[j] = orig + eps
+        plus = [o._data.astype(np.float64).ravel() for o in
+                _float_outputs(_as_tuple(fn(*inputs)))]
+        flat[j] = orig - eps
+        minus = [o._data.astype(np.float64).ravel() for o in
+                 _float_outputs(_as_tuple(fn(*inputs)))]
+        flat[j] = orig
+        columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
     return columns  # columns[j][o]: d output o / d x_j, flattened
 
 
 def _analytical_rows(output, diff_inputs):
     """For each element k of ``output``: the gradient of output_k w.r.t. each input."""
-    from .engine import run_backward
+    from . import grad
 
     rows = []
     n = output._data.size
@@ -64,33 +70,35 @@ def _analytical_rows(output, diff_inputs):
             continue
         seed = np.zeros(output._data.shape, dtype=output._data.dtype)
         seed.reshape(-1)[k] = 1
-        capture = {id(x): None for x in diff_inputs}
-        run_backward([output], [seed], retain_graph=True, capture=capture)
+        grads = grad(output, diff_inputs, seed, retain_graph=True, allow_unused=True)
         row = []
-        for x in diff_inputs:
-            g = capture[id(x)]
+        for x, g in zip(diff_inputs, grads):
             if g is None:
                 row.append(np.zeros(x._data.size))
-            else:
-                g = np.asarray(g._data if hasattr(g, "_data") else g)
-                if g.shape != x._data.shape:
-                    raise GradcheckError(
-                        f"gradcheck: the gradient of an input has shape {tuple(g.shape)} but the "
-                        f"input has shape {tuple(x._data.shape)}"
-                    )
-                row.append(g.astype(np.float64).ravel())
+                continue
+            if tuple(g.shape) != x._data.shape:
+                raise GradcheckError(
+                    f"gradcheck: the gradient of an input has shape {tuple(g.shape)} but the "
+                    f"input has shape {tuple(x._data.shape)}"
+                )
+            row.append(g._data.astype(np.float64).ravel())
         rows.append(row)
     return rows
 
 
-def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True) -> bool:
+def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+              raise_exception: bool = True, nondet_tol: float = 0.0,
+              check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
+              check_batched_grad: bool = False, check_batched_forward_grad: bool = False,
+              check_forward_ad: bool = False, check_backward_ad: bool = True,
+              fast_mode: bool = False, masked=None) -> bool:
     """Check ``fn``'s gradients against central finite differences (PyTorch's ``gradcheck``).
 
     ``inputs``: a Tensor or a tuple of them (and other arguments); those with
     ``requires_grad=True`` are checked, preferably float64. Returns True, or raises
     ``GradcheckError`` naming the output, the input and the worst element (returns False
-    instead with ``raise_exception=False``).
+    instead with ``raise_exception=False``). PyTorch's other keyword options are accepted and
+    ignored (glassgrad has no forward AD or batched gradients to check).
 
     >>> import glassgrad as gg
     >>> x = gg.tensor([0.5, -1.0], dtype=gg.float64, requires_grad=True)
@@ -157,3 +165,44 @@ def _mismatch_message(o, i, x, out, j_num, j_ana, diff_abs, bad, atol, rtol) -> 
         f"{diff_abs[j, k]:.3g} > atol + rtol * |numerical| = {atol + rtol * abs(j_num[j, k]):.3g}"
         f"); {int(bad.sum())} of {bad.size} entries differ"
     )
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
+                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
+                  masked=False) -> bool:
+    """True if the second derivatives of ``func`` (its backward's backward) match finite
+    differences of its first derivatives.
+
+    >>> import glassgrad as gg
+    >>> x = gg.tensor([0.5, 2.0], dtype=gg.float64, requires_grad=True)
+    >>> gg.autograd.gradgradcheck(lambda t: t.exp() * t, (x,))
+    True
+    """
+    from ..tensor import Tensor, _wrap
+    from . import grad
+
+    inputs = _as_tuple(inputs)
+    outputs = _outputs(func, inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(
+            _wrap(rng.uniform(-1, 1, o._data.shape).astype(o._data.dtype), True, None)
+            for o in outputs
+        )
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+    n_in = len(inputs)
+    diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+
+    def first_order(*args):
+        ins, gos = args[:n_in], args[n_in:]
+        outs = _outputs(func, ins)
+        pairs = [(o, g) for o, g in zip(outs, gos) if o.requires_grad]
+        grads = grad([o for o, _ in pairs], [ins[i] for i in diff], [g for _, g in pairs],
+                     create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_order, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

@@ -136,6 +136,7 @@ class Neg(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "NegBackward0"
 
     @staticmethod
@@ -214,6 +215,7 @@ class RPow(Function):
 
     __slots__ = ("base",)
     _raw = True
+    _unary = True
     node_name = "PowBackward2"
 
     @staticmethod
@@ -241,6 +243,7 @@ class Exp(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "ExpBackward0"
 
     @staticmethod
@@ -262,6 +265,7 @@ class Log(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "LogBackward0"
 
     @staticmethod
@@ -282,6 +286,7 @@ class Sqrt(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "SqrtBackward0"
 
     @staticmethod
@@ -303,6 +308,7 @@ class Sin(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "SinBackward0"
 
     @staticmethod
@@ -323,6 +329,7 @@ class Cos(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "CosBackward0"
 
     @staticmethod
@@ -343,6 +350,7 @@ class Tanh(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "TanhBackward0"
 
     @staticmethod
@@ -364,6 +372,7 @@ class Sigmoid(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "SigmoidBackward0"
 
     @staticmethod
@@ -387,6 +396,7 @@ class Log1p(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "Log1PBackward0"
 
     @staticmethod
@@ -407,6 +417,7 @@ class Expm1(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "Expm1Backward0"
 
     @staticmethod
@@ -428,6 +439,7 @@ class Reciprocal(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "ReciprocalBackward0"
 
     @staticmethod
@@ -450,6 +462,7 @@ class Rsqrt(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "RsqrtBackward0"
 
     @staticmethod
@@ -473,6 +486,7 @@ class Sign(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "SignBackward0"
 
     @staticmethod
@@ -491,6 +505,7 @@ class Relu(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "ReluBackward0"
 
     @staticmethod
@@ -512,6 +527,7 @@ class Abs(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "AbsBackward0"
 
     @staticmethod
@@ -532,6 +548,7 @@ class Clamp(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "ClampBackward1"
 
     @staticmethod
@@ -624,6 +641,7 @@ class Cast(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "ToCopyBackward0"
 
     @staticmethod
@@ -642,6 +660,7 @@ class Clone(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "CloneBackward0"
 
     @staticmethod

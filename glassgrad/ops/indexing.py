@@ -119,6 +119,7 @@ class _BasicIndex(Function):
 
     __slots__ = ("key", "shape")
     _raw = True
+    _unary = True
 
     @staticmethod
     def forward(ctx, x, key):
@@ -216,6 +217,7 @@ class Index(Function):
 
     __slots__ = ("key", "shape")
     _raw = True
+    _unary = True
     node_name = "IndexBackward0"
 
     @staticmethod
@@ -274,6 +276,7 @@ class Gather(Function):
 
     __slots__ = ("key", "shape")
     _raw = True
+    _unary = True
     node_name = "GatherBackward0"
 
     @staticmethod

@@ -80,6 +80,7 @@ class Sum(Function):
 
     __slots__ = ("axis", "keepdim", "shape")
     _raw = True
+    _unary = True
     node_name = "SumBackward0"
 
     @staticmethod
@@ -90,7 +91,8 @@ class Sum(Function):
         ctx.keepdim = keepdim
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64  # PyTorch sums integers and bools as int64
-        return np.asarray(np.sum(x, axis=axis, keepdims=keepdim, dtype=dtype))
+        # np.add.reduce: np.sum's C core without its Python-level wrapper
+        return np.add.reduce(x, axis=axis, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -113,6 +115,7 @@ class SumToSize(Function):
 
     __slots__ = ("shape",)
     _raw = True
+    _unary = True
     node_name = "SumBackward1"
 
     @staticmethod
@@ -134,6 +137,7 @@ class Mean(Function):
 
     __slots__ = ("axis", "keepdim", "n", "shape")
     _raw = True
+    _unary = True
     node_name = "MeanBackward0"
 
     @staticmethod
@@ -147,8 +151,16 @@ class Mean(Function):
         ctx.shape = x.shape
         ctx.axis = axis
         ctx.keepdim = keepdim
-        y = np.asarray(np.mean(x, axis=axis, keepdims=keepdim, dtype=dtype))
-        ctx.n = _count(x.shape, axis)
+        if dtype is None and x.dtype.char != "e":  # "e": float16
+            # np.mean's own arithmetic (a sum in the input dtype, then one division) without
+            # its Python-level wrapper; float16 keeps np.mean, which sums in float32
+            y = np.add.reduce(x, axis, None, None, keepdim)
+            n = (x.size // y.size) if y.size else 0
+            y = y / n if n else y * np.nan  # the operator: np.true_divide is slow on scalars
+        else:
+            y = np.mean(x, axis=axis, keepdims=keepdim, dtype=dtype)
+            n = (x.size // y.size) if y.size else 0
+        ctx.n = n
         return y
 
     @staticmethod
@@ -194,6 +206,7 @@ class Max(Function):
 
     __slots__ = ("axis", "shape")
     _raw = True
+    _unary = True
     node_name = "MaxBackward1"
 
     @staticmethod
@@ -215,6 +228,7 @@ class Min(Function):
 
     __slots__ = ("axis", "shape")
     _raw = True
+    _unary = True
     node_name = "MinBackward1"
 
     @staticmethod
@@ -236,6 +250,7 @@ class Amax(Function):
 
     __slots__ = ("axis", "shape")
     _raw = True
+    _unary = True
     node_name = "AmaxBackward0"
 
     @staticmethod
@@ -260,6 +275,7 @@ class Amin(Function):
 
     __slots__ = ("axis", "shape")
     _raw = True
+    _unary = True
     node_name = "AminBackward0"
 
     @staticmethod
@@ -304,6 +320,7 @@ class _SelectAlongDim(Function):
 
     __slots__ = ("axis", "index", "keepdim", "shape")
     _raw = True
+    _unary = True
 
     @staticmethod
     def forward(ctx, x, axis, keepdim, idx):
@@ -352,6 +369,7 @@ class Var(Function):
 
     __slots__ = ("axis", "denom")
     _raw = True
+    _unary = True
     node_name = "VarBackward0"
 
     @staticmethod
@@ -386,6 +404,7 @@ class Std(Function):
 
     __slots__ = ("axis", "denom")
     _raw = True
+    _unary = True
     node_name = "StdBackward0"
 
     @staticmethod
@@ -425,6 +444,7 @@ class Prod(Function):
 
     __slots__ = ("axis",)
     _raw = True
+    _unary = True
     node_name = "ProdBackward0"
 
     @staticmethod
@@ -470,6 +490,7 @@ class LogSumExp(Function):
 
     __slots__ = ("axis",)
     _raw = True
+    _unary = True
     node_name = "LogsumexpBackward0"
 
     @staticmethod

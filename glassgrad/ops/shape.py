@@ -37,6 +37,7 @@ class Reshape(Function):
 
     __slots__ = ("shape",)
     _raw = True
+    _unary = True
     node_name = "ViewBackward0"
 
     @staticmethod
@@ -57,6 +58,7 @@ class Squeeze(Function):
 
     __slots__ = ("shape",)
     _raw = True
+    _unary = True
     node_name = "SqueezeBackward0"
 
     @staticmethod
@@ -94,6 +96,7 @@ class Unsqueeze(Function):
 
     __slots__ = ("shape",)
     _raw = True
+    _unary = True
     node_name = "UnsqueezeBackward0"
 
     @staticmethod
@@ -113,6 +116,7 @@ class Expand(Function):
 
     __slots__ = ()
     _raw = True
+    _unary = True
     node_name = "ExpandBackward0"
 
     @staticmethod
@@ -140,6 +144,7 @@ class Permute(Function):
 
     __slots__ = ("dims",)
     _raw = True
+    _unary = True
     node_name = "PermuteBackward0"
 
     @staticmethod
@@ -159,6 +164,7 @@ class Transpose(Function):
 
     __slots__ = ("d0", "d1")
     _raw = True
+    _unary = True
     node_name = "TransposeBackward0"
 
     @staticmethod
@@ -230,6 +236,7 @@ class Repeat(Function):
 
     __slots__ = ("reps", "shape")
     _raw = True
+    _unary = True
     node_name = "RepeatBackward0"
 
     @staticmethod
@@ -258,6 +265,7 @@ class Flip(Function):
 
     __slots__ = ("dims",)
     _raw = True
+    _unary = True
     node_name = "FlipBackward0"
 
     @staticmethod
