@@ -50,7 +50,7 @@ _LOCAL_MODULES = ("glassgrad.ops.elementwise", "glassgrad.ops.reduce")
 class _OpRec:
     """What the forward hook keeps about one recorded op call."""
 
-    __slots__ = ("args", "cls", "dtype", "module", "name", "out", "seq", "shape", "where")
+    __slots__ = ("alive", "args", "cls", "dtype", "module", "name", "out", "seq", "shape", "where")
 
 
 class Trace:
@@ -188,16 +188,20 @@ class Trace:
         rec.args = kept
         out = result._data
         rec.out = V.keep(out)
+        rec.alive = None
+        if rec.cls.node_name == "ReluBackward0" and out.ndim:
+            # which units fired for some sample (a dead-ReLU check needs it per unit, also for
+            # outputs too large to keep)
+            rec.alive = (out > 0).reshape(-1, out.shape[-1]).any(axis=0)
         rec.shape = tuple(out.shape)
         rec.dtype = out.dtype.name
         rec.name = None
         rec.module = None
         frame = N.user_frame(2)
         rec.where = N.where(frame)
-        if frame is not None and frame.f_code.co_name == "forward":
-            mod = frame.f_locals.get("self")
-            if mod is not None and hasattr(mod, "named_parameters"):
-                rec.module = weakref.ref(mod) if _weakrefable(mod) else None
+        mod = N.module_of(2)
+        if mod is not None:
+            rec.module = weakref.ref(mod) if _weakrefable(mod) else None
         if unnamed:
             found = N.scan(frame, unnamed, Tensor)
             for k, name in found.items():
@@ -386,6 +390,7 @@ class Trace:
                 g.shape = rec.shape
                 g.dtype = rec.dtype
                 g.where = rec.where
+                g.alive = rec.alive
                 g.name = rec.name
                 if rec.module is not None:
                     m = rec.module()
