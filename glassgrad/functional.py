@@ -12,6 +12,7 @@ __all__ = [
     "abs", "add", "clamp", "clip", "cos", "div", "exp", "flatten", "log", "matmul", "maximum",
     "mean", "minimum", "mm", "mul", "neg", "permute", "pow", "relu", "reshape", "sigmoid",
     "sin", "sqrt", "squeeze", "sub", "sum", "t", "tanh", "transpose", "unsqueeze", "where",
+    "softmax", "log_softmax",
 ]
 
 
@@ -71,6 +72,14 @@ def tanh(x):
 
 def sigmoid(x):
     return x.sigmoid()
+
+
+def softmax(x, dim, dtype=None):
+    return x.softmax(dim, dtype=dtype)
+
+
+def log_softmax(x, dim, dtype=None):
+    return x.log_softmax(dim, dtype=dtype)
 
 
 def relu(x):
