@@ -85,6 +85,8 @@ def _nohooks_build():
     def strip(fn, module):
         src = textwrap.dedent(inspect.getsource(fn))
         out, skip = [], False
+        if src.lstrip().startswith("@"):
+            src = src.split("\n", 1)[1]  # the decorator: re-applied by the caller
         for line in src.splitlines():
             if "# glass hooks: begin" in line:
                 skip = True
@@ -249,7 +251,8 @@ def markdown(all_results: dict) -> str:
             extra = ""
             if "gflops" in r:
                 extra = (f" ({r['gflops']['glassgrad']:.1f} GFLOP/s; NumPy matmul "
-                         f"{r['numpy_gflops']:.1f}, {100 * r['gflops']['glassgrad'] / r['numpy_gflops']:.0f}%)")
+                         f"{r['numpy_gflops']:.1f}, "
+                         f"{100 * r['gflops']['glassgrad'] / r['numpy_gflops']:.0f}%)")
             lines.append(
                 f"| {name} | {threads} | {_fmt(g)}/{unit}{extra} | "
                 f"{_fmt(t) + '/' + unit if t else '-'} | "

@@ -15,8 +15,8 @@ import numpy as np
 _PREFIX = ["glassgrad"]
 
 
-class dtype:  # noqa: N801  (PyTorch's name)
-    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize")
+class dtype:
+    __slots__ = ("is_complex", "is_floating_point", "is_signed", "itemsize", "name", "np")
 
     def __init__(self, name: str, np_dtype, is_floating_point: bool, is_signed: bool):
         self.name = name
@@ -44,13 +44,13 @@ uint8 = dtype("uint8", np.uint8, False, False)
 bool_ = dtype("bool", np.bool_, False, False)
 
 # PyTorch's aliases
-float = float32  # noqa: A001
+float = float32
 double = float64
 half = float16
 long = int64
-int = int32  # noqa: A001
+int = int32
 short = int16
-bool = bool_  # noqa: A001
+bool = bool_
 
 ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)
 _FROM_NP = {d.np: d for d in ALL}
@@ -84,8 +84,8 @@ def to_numpy_dtype(d) -> np.dtype:
         return float32.np
     if hasattr(d, "np") and hasattr(d, "name"):
         return d.np
-    if d is builtins.float:
-        return float32.np
+    if d is builtins.float:  # PyTorch maps Python's float to float64
+        return float64.np
     if d is builtins.int:
         return int64.np
     if d is builtins.bool:

@@ -16,6 +16,12 @@ def _demo(args) -> int:
         return 0
     path = path_of(args.name)
     sys.argv = [str(path), *args.args]
+    if args.trace or args.explain:
+        from .glass.cli import traced
+
+        with traced(args.trace, args.explain):
+            runpy.run_path(str(path), run_name="__main__")
+        return 0
     runpy.run_path(str(path), run_name="__main__")
     return 0
 
@@ -30,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("name", nargs="?", default="seed", help="example name (see --list)")
     d.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the example")
     d.add_argument("--list", action="store_true", help="list the examples")
+    d.add_argument("--trace", metavar="DIR", help="record every step; write DIR/report.html")
+    d.add_argument("--explain", action="store_true",
+                   help="print the four steps of learning (forward, local gradients, chain "
+                        "rule, update) for every training step")
     d.set_defaults(fn=_demo)
     return p
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 
 import numpy as np
 
 from . import _dtype
 from .random import _rng
-from .tensor import Size, Tensor, _wrap, device
+from .tensor import Size, Tensor, _promote_types, _wrap, device
 
 _float32 = np.dtype(np.float32)
 
@@ -23,45 +24,116 @@ def _finish(data, requires_grad, dev=None):
         device(dev)
     t = _wrap(data, False, None)
     if requires_grad:
-        t.requires_grad_(True)
+        if data.dtype.kind != "f":
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients"
+            )
+        t.requires_grad = True
     return t
 
 
-def _infer(data) -> np.ndarray:
-    """PyTorch's dtype inference: Python floats -> float32, ints -> int64, bools -> bool;
-    NumPy arrays keep their dtype."""
+_PY_DTYPES = {
+    builtins.float: _float32,
+    builtins.int: np.dtype(np.int64),
+    builtins.bool: np.dtype(np.bool_),
+}
+_SEQUENCES = (list, tuple, range)
+
+
+def _promote(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return _promote_types(a, b)
+
+
+def _infer_dtype(x, nested=False):
+    """PyTorch's dtype inference, element by element: Python floats -> float32, ints -> int64,
+    bools -> bool, NumPy values and tensors keep their dtype; mixed kinds promote (torch's rules).
+    None for an empty sequence."""
+    pd = _PY_DTYPES.get(type(x))
+    if pd is not None:
+        return pd
+    if isinstance(x, Tensor):
+        if nested and x._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return x._data.dtype
+    if isinstance(x, (np.ndarray, np.generic)):
+        return _dtype.from_numpy_dtype(x.dtype).np
+    if isinstance(x, _SEQUENCES):
+        types = set(map(type, x))
+        result = None
+        if types <= _PY_DTYPES.keys():  # the common case: one C-level pass, no recursion
+            for tp in types:
+                result = _promote(result, _PY_DTYPES[tp])
+            return result
+        for item in x:
+            result = _promote(result, _infer_dtype(item, True))
+        return result
+    if isinstance(x, str):
+        raise TypeError("new(): invalid data type 'str'")
+    raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+
+
+def _ragged_error(data):
+    """PyTorch's error for nested lists that are not rectangular (None if they are)."""
+    sizes = []
+    x = data
+    while isinstance(x, _SEQUENCES):
+        sizes.append(len(x))
+        if not len(x):
+            break
+        x = x[0]
+
+    def walk(x, dim):
+        if dim == len(sizes):
+            return None
+        if not isinstance(x, _SEQUENCES):
+            return TypeError("not a sequence")
+        if len(x) != sizes[dim]:
+            return ValueError(
+                f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(x)})"
+            )
+        for item in x:
+            err = walk(item, dim + 1)
+            if err is not None:
+                return err
+        return None
+
+    return walk(data, 0)
+
+
+def _infer(data, dtype=None) -> np.ndarray:
+    """A new array holding ``data`` with PyTorch's dtype (or ``dtype``), converted once."""
     if isinstance(data, Tensor):
-        return data._data.copy()
-    if isinstance(data, np.ndarray):
-        if data.dtype == np.float64 or data.dtype.kind != "f":
-            _dtype.from_numpy_dtype(data.dtype)  # clear error for unsupported dtypes
-        return np.array(data)
-    if isinstance(data, np.generic):
-        return np.array(data)
-    arr = np.array(data)
-    if arr.dtype == object:
-        raise TypeError(
-            f"tensor(): could not infer a dtype from {type(data).__name__} data; nested lists "
-            "must be rectangular and hold only numbers, bools or tensors"
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use "
+            "sourceTensor.detach().clone() or sourceTensor.detach().clone().requires_grad_(True), "
+            "rather than torch.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=3,
         )
-    if arr.dtype.kind == "f" and not _holds_float64(data):
-        arr = arr.astype(np.float32)
-    elif arr.dtype.kind in "iu":
-        arr = arr.astype(np.int64)
-    elif arr.dtype.kind not in "fb":
-        raise TypeError(f"tensor(): unsupported data of dtype {arr.dtype}")
+        return np.array(data._data, dtype=dtype)
+    if isinstance(data, (np.ndarray, np.generic)):
+        _dtype.from_numpy_dtype(data.dtype)  # clear error for unsupported dtypes
+        return np.array(data, dtype=dtype)
+    target = dtype
+    if target is None:
+        target = _infer_dtype(data)
+        if target is None:  # empty
+            target = _float32
+    try:
+        # built straight in the target dtype: tensor([0.1], dtype=float64) is the double 0.1
+        arr = np.array(data, dtype=target)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
+    except (ValueError, TypeError) as e:
+        err = _ragged_error(data)
+        if err is None:
+            raise RuntimeError(f"tensor(): {e}") from None
+        raise err from None
     return arr
-
-
-def _holds_float64(data) -> bool:
-    """True if the (nested) data holds float64 arrays or tensors (they keep their dtype)."""
-    if isinstance(data, (list, tuple)):
-        return builtins.any(_holds_float64(d) for d in data[:1])
-    if isinstance(data, Tensor):
-        return data._data.dtype == np.float64
-    if isinstance(data, np.ndarray):
-        return data.dtype == np.float64
-    return isinstance(data, np.float64)
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
@@ -71,9 +143,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     >>> gg.tensor([1, 2, 3], dtype=gg.float32)
     tensor([1., 2., 3.])
     """
-    arr = _infer(data)
-    if dtype is not None:
-        arr = arr.astype(_dtype.to_numpy_dtype(dtype), copy=False)
+    arr = _infer(data, None if dtype is None else _dtype.to_numpy_dtype(dtype))
     return _finish(arr, requires_grad, device)
 
 
@@ -130,7 +200,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
             npd = _float32
     else:
         npd = _dtype.to_numpy_dtype(dtype)
-    size = _size((size,)) if isinstance(size, (tuple, list, Size)) else _size((size,))
+    size = _size((size,))
     return _finish(np.full(size, fill_value, dtype=npd), requires_grad, device)
 
 
@@ -159,25 +229,108 @@ def randn_like(x, dtype=None, device=None, requires_grad=False) -> Tensor:
     return randn(*x._data.shape, dtype=dtype or x.dtype, requires_grad=requires_grad)
 
 
+def _fma(a, b, c):
+    """a * b + c rounded once, as the fused multiply-add PyTorch's compiled kernels use
+    (error-free transformations: Dekker's product and Knuth's sum, in float64)."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    p = a * b
+    split = 134217729.0  # 2**27 + 1
+    t = split * a
+    a_hi = t - (t - a)
+    a_lo = a - a_hi
+    t = split * b
+    b_hi = t - (t - b)
+    b_lo = b - b_hi
+    p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    s = p + c
+    v = s - p
+    s_err = (p - (s - v)) + (c - v)
+    return s + (s_err + p_err)
+
+
+def _arange_values(start, step, n, npd):
+    """``start + step * i`` for i < n, rounded the way PyTorch's CPU kernel does.
+
+    PyTorch accumulates in float64 and writes 2 vectors of 32 bytes at a time: each vector
+    starts from ``start + step * i`` rounded to the dtype and adds ``k * step`` to it; the tail
+    that fills no pair of vectors is computed element by element.
+    """
+    if npd.kind != "f":
+        if isinstance(start, int) and isinstance(step, int):
+            return start + step * np.arange(n, dtype=np.int64)
+        return _fma(step, np.arange(n), start)
+    # float16 accumulates in float32 (rounding a float64 fma to float32 is that fma, nearly always)
+    acc = np.float32 if npd == np.float16 else np.float64
+    start, step = float(acc(start)), float(acc(step))
+    idx = np.arange(n, dtype=np.float64)
+    out = _fma(step, idx, start).astype(acc)
+    width = 32 // npd.itemsize
+    nvec = n // (2 * width) * 2 * width
+    if nvec:
+        base = out[:nvec:width].astype(npd).astype(np.float64)
+        lanes = np.arange(width, dtype=np.float64)
+        out[:nvec] = _fma(lanes[None, :], step, base[:, None]).reshape(-1).astype(acc)
+    return out
+
+
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from ``start`` up to (not including) ``end``, ``step`` apart.
+
+    >>> import glassgrad as gg
+    >>> gg.arange(5)
+    tensor([0, 1, 2, 3, 4])
+    """
     if end is None:
         start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
-        npd = np.int64 if builtins.all(isinstance(v, int) for v in vals) else _float32
+        ints = builtins.all(isinstance(v, int) for v in (start, end, step))
+        npd = np.dtype(np.int64) if ints else _float32
     else:
         npd = _dtype.to_numpy_dtype(dtype)
-    start, end, step = vals
-    n = max(0, math.ceil((end - start) / step))
-    data = (start + np.arange(n, dtype=np.float64) * step).astype(npd)
+    n = math.ceil((end - start) / step)
+    data = _arange_values(start, step, n, npd).astype(npd)
     return _finish(data, requires_grad, device)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
-    data = np.linspace(float(start), float(end), int(steps)).astype(_np_dtype(dtype))
-    return _finish(data, requires_grad, device)
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    Computed as PyTorch does, in the output dtype: the first half counts up from ``start``,
+    the second half down from ``end`` (so both ends are exact).
+    """
+    start, end = [v.item() if isinstance(v, Tensor) else v for v in (start, end)]
+    steps = int(steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    npd = _np_dtype(dtype)
+    if steps == 1:
+        return _finish(np.array([start], dtype=npd), requires_grad, device)
+    idx = np.arange(steps)
+    half = steps // 2
+    if npd == np.float16:
+        # half precision rounds after every operation (no fused multiply-add)
+        s, e = np.float16(start), np.float16(end)
+        step = (e - s) / np.float16(max(steps - 1, 1))
+        lo = s + step * idx[:half].astype(np.float16)
+        hi = e - step * (steps - idx[half:] - 1).astype(np.float16)
+        return _finish(np.concatenate((lo, hi)), requires_grad, device)
+    if npd.kind == "f":
+        s, e = float(npd.type(start)), float(npd.type(end))
+        step = float(npd.type((npd.type(end) - npd.type(start)) / npd.type(max(steps - 1, 1))))
+    else:  # integer dtypes step in float64 and truncate
+        s, e = float(int(start)), float(int(end))
+        step = (e - s) / max(steps - 1, 1)
+    out = np.concatenate((
+        _fma(step, idx[:half], s),
+        _fma(-step, steps - idx[half:] - 1, e),
+    ))
+    return _finish(out.astype(npd), requires_grad, device)
 
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None,

@@ -16,7 +16,7 @@ class Generator:
         self._seed = 67280421310721
         self.rng = np.random.default_rng(self._seed)
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
         self._seed = int(seed)
         self.rng = np.random.default_rng(self._seed)
         return self

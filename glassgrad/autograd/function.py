@@ -83,6 +83,9 @@ class Function:
     __slots__ = ("inputs", "_saved", "_versions", "_out_vc", "_out_pos", "_retain", "__weakref__")
 
     _raw = False  # built-in ops: forward/backward run on ndarrays
+    # built-in ops whose first argument is their only tensor (the rest: dim, shape, ...), so
+    # apply takes a path without the argument loop; backward returns just that one gradient
+    _unary = False
     _nout = 1
     node_name = ""  # built-in ops: PyTorch's grad_fn name, e.g. "MulBackward0"
 
@@ -183,6 +186,71 @@ class Function:
             return apply_custom(cls, args, kwargs)
         ctx = _new(cls)
         ctx._saved = None
+        if cls._unary:
+            # one tensor input, the rest plain parameters (dim, shape, ...): no argument loop
+            x = args[0]
+            rx = x._data
+            try:
+                out = cls.forward(ctx, rx, *args[1:], **kwargs)
+            except (ValueError, IndexError, TypeError) as e:
+                raise _op_error(cls, [rx], e) from None
+            if type(out) is not _ndarray:
+                out = _asarray(out)
+            if x.requires_grad and _mode.enabled:
+                ctx.inputs = (x,)
+                ctx._out_vc = None
+                ctx._out_pos = -1
+                ctx._retain = None
+                result = _wrap(out, True, ctx)
+                saved = ctx._saved
+                if saved is not None:
+                    _resolve_saved(ctx, saved, (rx,), args, out, result)
+            else:
+                result = _wrap(out, False, None)
+            # glass hooks: begin
+            if state.forward_hooks:
+                for hook in state.forward_hooks:
+                    hook(ctx, args, kwargs, result)
+            # glass hooks: end
+            return result
+        if len(args) == 2 and not kwargs:
+            # binary ops (every arithmetic operator): the general loop below, unrolled
+            a, b = args
+            if isinstance(a, Tensor):
+                ra = a._data
+                ga = a.requires_grad
+            else:
+                ra = a
+                ga = False
+            if isinstance(b, Tensor):
+                rb = b._data
+                gb = b.requires_grad
+            else:
+                rb = b
+                gb = False
+            try:
+                out = cls.forward(ctx, ra, rb)
+            except (ValueError, IndexError, TypeError) as e:
+                raise _op_error(cls, [ra, rb], e) from None
+            if type(out) is not _ndarray:
+                out = _asarray(out)
+            if (ga or gb) and _mode.enabled:
+                ctx.inputs = (a if ga else None, b if gb else None)
+                ctx._out_vc = None
+                ctx._out_pos = -1
+                ctx._retain = None
+                result = _wrap(out, True, ctx)
+                saved = ctx._saved
+                if saved is not None:
+                    _resolve_saved(ctx, saved, (ra, rb), args, out, result)
+            else:
+                result = _wrap(out, False, None)
+            # glass hooks: begin
+            if state.forward_hooks:
+                for hook in state.forward_hooks:
+                    hook(ctx, args, kwargs, result)
+            # glass hooks: end
+            return result
         raw = []
         inputs = []
         record = False
@@ -225,6 +293,11 @@ class Function:
     @staticmethod
     def forward(ctx, *args, **kwargs):
         raise NotImplementedError("You must implement the forward function for custom Function.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Optional (PyTorch 2 style): save for backward here instead of in ``forward``."""
+        raise NotImplementedError("setup_context is not implemented.")
 
     @staticmethod
     def backward(ctx, *grads):
@@ -368,6 +441,14 @@ class _ArrayNS:
         return np.sum(x, axis=dim, keepdims=keepdim)
 
     @staticmethod
+    def prod(x, dim=None, keepdim=False):
+        return np.prod(x, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def flip(x, dims):
+        return np.flip(x, dims)
+
+    @staticmethod
     def permute(x, dims):
         return np.transpose(x, dims)
 
@@ -396,6 +477,11 @@ class _ArrayNS:
         out = np.zeros(shape, dtype=g.dtype)
         out[index] = g
         return out
+
+    @staticmethod
+    def gather(x, index):
+        """x[index] (the inverse of index_add)."""
+        return x[index]
 
     @staticmethod
     def cat(parts, dim):
@@ -432,3 +518,6 @@ def _erf_impl():
 
 
 array_ns = _ArrayNS
+
+
+from .custom import once_differentiable  # noqa: F401  (torch.autograd.function.once_differentiable)

@@ -1,27 +1,20 @@
-"""Batch normalisation: ``_NormBase`` and ``_BatchNorm`` (shared with the conv layers'
-``BatchNorm2d``), and ``BatchNorm1d``.
-
-Training normalises each channel with the batch's statistics and moves the running statistics
-toward them (``momentum``; ``None`` = cumulative average); eval uses the running statistics.
-"""
+"""Batch normalisation layers: ``BatchNorm1d`` ((N, C) or (N, C, L)) and ``BatchNorm2d``
+((N, C, H, W)), with running statistics, momentum, and train/eval behaviour as in PyTorch."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import creation
-from .._dtype import int64
-from ..tensor import Tensor
-from . import functional as F
+from ..tensor import Tensor, _counter
+from . import _cnn_functional as CF
 from . import init
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["BatchNorm1d"]
 
-
-class _NormBase(Module):
-    """Parameters (weight, bias) and buffers (running_mean, running_var, num_batches_tracked)."""
-
-    _version = 2
+class _BatchNorm(Module):
+    _dims = (2, 3)  # accepted input ndims
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device=None,
@@ -32,20 +25,19 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        kw = {"dtype": dtype, "device": device}
         if affine:
-            self.weight = Parameter(creation.empty(num_features, **kw))
+            self.weight = Parameter(creation.empty(num_features, dtype=dtype))
             if bias:
-                self.bias = Parameter(creation.empty(num_features, **kw))
+                self.bias = Parameter(creation.empty(num_features, dtype=dtype))
             else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", creation.zeros(num_features, **kw))
-            self.register_buffer("running_var", creation.ones(num_features, **kw))
-            self.register_buffer("num_batches_tracked", creation.tensor(0, dtype=int64))
+            self.register_buffer("running_mean", creation.zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", creation.ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", creation.tensor(0))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -54,9 +46,9 @@ class _NormBase(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            init.zeros_(self.running_mean)
-            init.ones_(self.running_var)
-            init.zeros_(self.num_batches_tracked)
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -65,9 +57,6 @@ class _NormBase(Module):
             if self.bias is not None:
                 init.zeros_(self.bias)
 
-    def _check_input_dim(self, input: Tensor) -> None:
-        raise NotImplementedError
-
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.bias is not None}, "
@@ -75,47 +64,49 @@ class _NormBase(Module):
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs) -> None:
-        # checkpoints from before num_batches_tracked existed load with the current count
+        # checkpoints from before num_batches_tracked existed load, keeping the current count
         key = prefix + "num_batches_tracked"
         if self.track_running_stats and key not in state_dict:
             state_dict[key] = (self.num_batches_tracked if self.num_batches_tracked is not None
-                               else creation.tensor(0, dtype=int64))
+                               else creation.tensor(0))
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
 
-
-class _BatchNorm(_NormBase):
-    """Forward shared by BatchNorm1d/2d/3d: subclasses only check the input's dims."""
-
     def forward(self, input: Tensor) -> Tensor:
-        self._check_input_dim(input)
-        factor = 0.0 if self.momentum is None else self.momentum
+        if input.ndim not in self._dims:
+            shown = " or ".join(f"{d}D" for d in self._dims)
+            raise ValueError(f"expected {shown} input (got {input.ndim}D input)")
+        momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked._data += 1
-            if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked._data)
-        if self.training:
-            bn_training = True
-        else:
-            bn_training = self.running_mean is None and self.running_var is None
-        use_buffers = not self.training or self.track_running_stats
-        return F.batch_norm(
-            input,
-            self.running_mean if use_buffers else None,
-            self.running_var if use_buffers else None,
-            self.weight, self.bias, bn_training, factor, self.eps,
-        )
+            _counter(self.num_batches_tracked)[0] += 1
+            if self.momentum is None:  # a cumulative moving average
+                momentum = 1.0 / float(np.asarray(self.num_batches_tracked._data))
+        # batch statistics in training, or when there are no running ones to use
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
+        track = not self.training or self.track_running_stats
+        return CF.batch_norm(input, self.running_mean if track else None,
+                             self.running_var if track else None, self.weight, self.bias,
+                             use_batch, momentum, self.eps)
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch norm over (N, C) or (N, C, L) input, per channel C.
+    """Batch norm over (N, C) or (N, C, L): per-channel statistics over N (and L).
 
     >>> import glassgrad as gg
-    >>> bn = gg.nn.BatchNorm1d(3)
-    >>> bn(gg.randn(8, 3)).shape
-    glassgrad.Size([8, 3])
+    >>> gg.nn.BatchNorm1d(4)
+    BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
     """
 
-    def _check_input_dim(self, input: Tensor) -> None:
-        if input.dim() != 2 and input.dim() != 3:
-            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+    _dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W): per-channel statistics over N, H and W.
+
+    >>> import glassgrad as gg
+    >>> gg.nn.BatchNorm2d(16)
+    BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+    """
+
+    _dims = (4,)

@@ -24,7 +24,7 @@ from ..random import _rng
 from ..tensor import Tensor, _counter, _result_dtype, _wrap
 
 __all__ = [
-    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu",
     "cosine_similarity", "cross_entropy", "dropout", "elu", "embedding", "gelu", "hardtanh",
     "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
     "logsigmoid", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "relu", "relu6",
@@ -289,64 +289,6 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         )
     _floating_check(input, "layer_norm")
     return nnops.LayerNorm.apply(input, weight, bias, k, eps)
-
-
-def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
-               weight: Tensor | None = None, bias: Tensor | None = None,
-               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Normalise each channel (dim 1) of (N, C, *) input.
-
-    training: use the batch's mean and (biased) variance, and move the running statistics
-    toward them: ``running = (1 - momentum) * running + momentum * batch`` with the *unbiased*
-    batch variance, as PyTorch does. Otherwise: use the running statistics.
-    """
-    shape = input.shape
-    if input.ndim < 2:
-        raise ValueError(
-            f"batch_norm: expected 2D or more input (N, C, *), got {input.ndim}D input of size "
-            f"{list(shape)}"
-        )
-    c = shape[1]
-    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                    ("running_var", running_var)):
-        if t is not None and t.numel() != c:
-            raise RuntimeError(
-                f"batch_norm: {name} should contain {c} elements (one per channel of input "
-                f"{list(shape)}), not {t.numel()}"
-            )
-    if training:
-        size = 1
-        for i, s in enumerate(shape):
-            if i != 1:
-                size *= s
-        if size == 1:
-            raise ValueError(
-                f"Expected more than 1 value per channel when training, got input size "
-                f"{input.shape}"
-            )
-        if eps <= 0.0:
-            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
-        if running_mean is not None or running_var is not None:
-            x = input._data
-            axes = (0,) + tuple(range(2, x.ndim))
-            mean = np.mean(x, axis=axes)
-            var = np.var(x, axis=axes) * (size / (size - 1))  # unbiased, as PyTorch stores it
-            if running_mean is not None:
-                rm = running_mean._data
-                rm *= 1 - momentum
-                rm += (momentum * mean).astype(rm.dtype, copy=False)
-                _counter(running_mean)[0] += 1
-            if running_var is not None:
-                rv = running_var._data
-                rv *= 1 - momentum
-                rv += (momentum * var).astype(rv.dtype, copy=False)
-                _counter(running_var)[0] += 1
-        return nnops.BatchNorm.apply(input, weight, bias, None, None, eps)
-    if eps < 0.0:
-        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
-    if running_mean is None or running_var is None:
-        raise RuntimeError("batch_norm: running_mean and running_var are needed when not training")
-    return nnops.BatchNorm.apply(input, weight, bias, running_mean._data, running_var._data, eps)
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
@@ -666,3 +608,21 @@ def _apply_reduction(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "sum":
         return loss.sum()
     return loss
+# -- CNN layers (conv, pooling, batch norm, channel dropout): ops/conv.py, ops/pool.py ---------
+from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ..ops.pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    interpolate,
+    max_pool1d,
+    max_pool2d,
+)
+from ._cnn_functional import batch_norm, dropout1d, dropout2d
+
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm",
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "dropout1d", "dropout2d",
+    "interpolate", "max_pool1d", "max_pool2d",
+]

@@ -1,0 +1,146 @@
+"""How the glass box keeps and shows numbers: copies of small arrays, summaries of large ones.
+
+A traced value is either the array itself (a copy, for tensors up to ``SMALL`` elements) or a
+summary (shape, mean, std, min, max, norm). Copies matter: the training loop overwrites the
+weights in place right after the backward pass, and the trace must keep what they were.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+SMALL = 64  # tensors with at most this many elements are kept whole
+SHOW = 8  # at most this many numbers are printed inline
+
+
+class Summary:
+    """Statistics of a large array (what the trace keeps instead of its values)."""
+
+    __slots__ = ("dtype", "max", "mean", "min", "nonfinite", "norm", "shape", "std", "zeros")
+
+    def __init__(self, a: np.ndarray):
+        self.shape = tuple(a.shape)
+        self.dtype = a.dtype.name
+        finite = np.isfinite(a) if a.dtype.kind in "fc" else np.ones(a.shape, bool)
+        self.nonfinite = int(a.size - np.count_nonzero(finite))
+        af = a.astype(np.float64) if a.dtype.kind in "biu" else a
+        with np.errstate(all="ignore"):
+            self.mean = float(np.mean(af)) if a.size else 0.0
+            self.std = float(np.std(af)) if a.size else 0.0
+            self.min = float(np.min(af)) if a.size else 0.0
+            self.max = float(np.max(af)) if a.size else 0.0
+            self.norm = float(np.sqrt(np.sum(np.square(af, dtype=np.float64)))) if a.size else 0.0
+        self.zeros = int(a.size - np.count_nonzero(a))
+
+    def to_json(self) -> dict:
+        return {
+            "shape": list(self.shape), "dtype": self.dtype, "mean": _num(self.mean),
+            "std": _num(self.std), "min": _num(self.min), "max": _num(self.max),
+            "norm": _num(self.norm), "nonfinite": self.nonfinite,
+        }
+
+    def __repr__(self) -> str:
+        return (f"<{list(self.shape)} mean={fmt_num(self.mean)} std={fmt_num(self.std)} "
+                f"min={fmt_num(self.min)} max={fmt_num(self.max)}>")
+
+
+def keep(a):
+    """What the trace keeps of ``a`` (ndarray or scalar): a copy if small, else a Summary."""
+    if a is None:
+        return None
+    if not isinstance(a, np.ndarray):
+        if isinstance(a, (bool, int, float, np.generic)):
+            return np.asarray(a)
+        data = getattr(a, "_data", None)  # a Tensor (create_graph passes)
+        if data is None:
+            return None
+        a = data
+    if a.size <= SMALL:
+        return np.array(a, copy=True)
+    return Summary(a)
+
+
+def is_small(v) -> bool:
+    return isinstance(v, np.ndarray)
+
+
+def shape_of(v) -> tuple:
+    if v is None:
+        return ()
+    return tuple(v.shape)
+
+
+def norm(v) -> float | None:
+    if v is None:
+        return None
+    if isinstance(v, Summary):
+        return v.norm
+    return float(np.sqrt(np.sum(np.square(v, dtype=np.float64))))
+
+
+def nonfinite(v) -> bool:
+    if v is None:
+        return False
+    if isinstance(v, Summary):
+        return v.nonfinite > 0
+    return v.dtype.kind in "fc" and not bool(np.all(np.isfinite(v)))
+
+
+def fmt_num(x) -> str:
+    """A number the way a learner reads it: 30.0, 0.3, -1.5e-07, nan."""
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0.0"
+    if x == int(x) and abs(x) < 1e7:
+        return f"{x:.1f}"
+    if 1e-4 <= abs(x) < 1e7:
+        s = f"{x:.6g}"
+        return s
+    return f"{x:.4g}"
+
+
+def fmt(v, limit: int = SHOW) -> str:
+    """A kept value as short text: ``30.0``, ``[1.0 2.0 3.0 4.0]``, or a summary."""
+    if v is None:
+        return "-"
+    if isinstance(v, Summary):
+        return (f"{list(v.shape)} mean {fmt_num(v.mean)} std {fmt_num(v.std)} "
+                f"min {fmt_num(v.min)} max {fmt_num(v.max)}")
+    a = np.asarray(v)
+    if a.ndim == 0:
+        return fmt_num(a) if a.dtype.kind in "fciu" else str(a.item())
+    flat = a.reshape(-1)
+    parts = [fmt_num(x) if a.dtype.kind in "fciu" else str(x) for x in flat[:limit]]
+    more = " ..." if flat.size > limit else ""
+    text = "[" + " ".join(parts) + more + "]"
+    if a.ndim > 1:
+        text += f" {list(a.shape)}"
+    return text
+
+
+def _num(x):
+    """A float for JSON (NaN and inf as strings: JSON has no literal for them)."""
+    x = float(x)
+    if math.isfinite(x):
+        return x
+    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+
+
+def to_json(v):
+    """A kept value as JSON: nested lists for arrays, a dict for a summary."""
+    if v is None:
+        return None
+    if isinstance(v, Summary):
+        return {"summary": v.to_json()}
+    a = np.asarray(v)
+    if a.dtype.kind == "b":
+        return {"shape": list(a.shape), "values": a.astype(int).tolist()}
+    flat = [_num(x) for x in a.reshape(-1).tolist()] if a.dtype.kind in "fc" else \
+        a.reshape(-1).tolist()
+    return {"shape": list(a.shape), "values": flat}

@@ -1,0 +1,177 @@
+"""glass.trace and glass.explain on the seed tutorial: numbers equal the hand-derived ones."""
+
+import numpy as np
+import pytest
+
+import glassgrad as torch
+from glassgrad import glass
+from glassgrad.autograd.function import state
+
+X = torch.tensor([1, 2, 3, 4], dtype=torch.float32)
+y = torch.tensor([2, 4, 6, 8], dtype=torch.float32)
+LR = 0.01
+
+
+def forward(x, w):
+    return w * x
+
+
+def loss_fn(y, y_hat):
+    return ((y - y_hat) ** 2).mean()
+
+
+def seed_loop(w, epochs=5, explain_at=None):
+    out = []
+    for epoch in range(epochs):
+        y_hat = forward(X, w)
+        loss = loss_fn(y, y_hat)
+        if explain_at == epoch:
+            out.append(glass.explain(loss, w))
+        loss.backward()
+        with torch.no_grad():
+            w -= LR * w.grad
+        w.grad.zero_()
+        out.append((loss.item(), w.item()))
+    return out
+
+
+def hand_derived(epochs):
+    """The seed's four steps by hand (float64): w, y_hat, dL/dy_hat, dL/dw, update per epoch."""
+    x = np.array([1, 2, 3, 4], dtype=np.float64)
+    t = np.array([2, 4, 6, 8], dtype=np.float64)
+    w = 0.0
+    rows = []
+    for _ in range(epochs):
+        y_hat = w * x
+        dl_dyhat = 2 * (y_hat - t) / x.size
+        dl_dw = float(np.sum(dl_dyhat * x))
+        update = -LR * dl_dw
+        rows.append({"w": w, "y_hat": y_hat, "dL/dy_hat": dl_dyhat, "dL/dw": dl_dw,
+                     "update": update, "loss": float(np.mean((t - y_hat) ** 2))})
+        w = w + update
+    return rows
+
+
+def test_seed_trace_matches_hand_derived_values():
+    w = torch.tensor(0.0, requires_grad=True)
+    with glass.trace() as t:
+        seed_loop(w, epochs=5)
+    assert len(t.steps) == 5
+    for step, want in zip(t.steps, hand_derived(5)):
+        mul = step.node("MulBackward0")
+        wn = step.node("w")
+        assert wn.kind == "leaf"
+        np.testing.assert_allclose(float(wn.value), want["w"], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(mul.value, want["y_hat"], rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(mul.grad, want["dL/dy_hat"], rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(float(wn.grad_after), want["dL/dw"], rtol=1e-5)
+        np.testing.assert_allclose(step.loss, want["loss"], rtol=1e-5)
+        (u,) = step.updates
+        assert u.name == "w"
+        np.testing.assert_allclose(float(u.update), want["update"], rtol=1e-4, atol=1e-7)
+        np.testing.assert_allclose(float(u.grad), want["dL/dw"], rtol=1e-5)
+        assert u.inferred_lr() == pytest.approx(LR)
+    # the local gradients of epoch 1 (w = 0): mean 1/N, pow 2*(y - y_hat), sub -1, mul x
+    s = t.steps[0]
+    np.testing.assert_allclose(s.node("MeanBackward0").local[0], [0.25] * 4)
+    np.testing.assert_allclose(s.node("PowBackward0").local[0], [4, 8, 12, 16])
+    np.testing.assert_allclose(s.node("SubBackward0").local[1], [-1] * 4)
+    np.testing.assert_allclose(s.node("MulBackward0").local[0], [1, 2, 3, 4])
+    np.testing.assert_allclose(s.node("MulBackward0").products[0], [-1, -4, -9, -16])
+    assert s.node("MulBackward0").name == "y_hat"
+    assert s.node("MeanBackward0").name == "loss"
+    assert s.node("MulBackward0").rule[0] == "y = a * b"
+
+
+def test_tracing_changes_no_number():
+    def run(traced):
+        w = torch.tensor(0.0, requires_grad=True)
+        if traced:
+            with glass.trace():
+                res = seed_loop(w, epochs=20)
+        else:
+            res = seed_loop(w, epochs=20)
+        return res
+
+    plain = run(False)
+    traced = run(True)
+    assert [np.float32(a).tobytes() for r in plain for a in r] == \
+        [np.float32(a).tobytes() for r in traced for a in r]
+    assert state.forward_hooks == [] and state.backward_hooks == []
+    from glassgrad.autograd import engine
+
+    assert engine.run_backward.__module__ == "glassgrad.autograd.engine"
+    assert torch.autograd.run_backward is engine.run_backward
+
+
+def test_explain_epoch_1_standalone_leaves_grad_alone():
+    w = torch.tensor(0.0, requires_grad=True)
+    y_hat = forward(X, w)
+    loss = loss_fn(y, y_hat)
+    e = glass.explain(loss, w)
+    text = str(e)
+    assert float(e.value) == -30.0
+    assert "dL/dw = sum_i dL/dy_hat_i * dy_hat_i/dw" in text
+    assert "dL/dy_hat_i = 2 (y_hat_i - y_i) / N" in text
+    assert "dL/dw = -30.0" in text
+    path = "L <- MeanBackward0 <- PowBackward0 <- SubBackward0 <- MulBackward0 <- w"
+    assert path in text
+    assert w.grad is None  # explain captured its gradient, it did not accumulate it
+    loss.backward()  # the graph is still there for the user's own backward
+    assert w.grad.item() == -30.0
+
+
+def test_explain_inside_trace_uses_forward_names():
+    w = torch.tensor(0.0, requires_grad=True)
+    with glass.trace() as t:
+        res = seed_loop(w, epochs=2, explain_at=0)
+    e = res[0]
+    assert float(e.value) == -30.0
+    text = str(e)
+    assert "dy_hat_i/dw = x_i" in text
+    assert "dL/dy_hat_i = 2 (y_hat_i - y_i) / N" in text
+    # the trace explains any recorded step, also after backward
+    e2 = t.explain("w", step=2)
+    assert float(e2.value) == pytest.approx(2 * np.sum((0.3 * np.arange(1, 5) - 2 * np.arange(
+        1, 5)) * np.arange(1, 5)) / 4, rel=1e-5)
+
+
+def test_explain_after_backward_without_trace_says_what_to_do():
+    w = torch.tensor(0.0, requires_grad=True)
+    loss = loss_fn(y, forward(X, w))
+    loss.backward()
+    with pytest.raises(RuntimeError, match="before loss.backward"):
+        glass.explain(loss, w)
+
+
+def test_tensor_used_twice_accumulates_into_leaf():
+    w = torch.tensor(3.0, requires_grad=True)
+    x = torch.tensor([1.0, 2.0])
+    with glass.trace() as t:
+        loss = (w * x + w * w).sum()
+        loss.backward()
+    s = t.steps[0]
+    wn = s.node("w")
+    contrib = sorted(float(c) for c in wn.contributions)
+    # d/dw sum(w*x) = sum(x) = 3; d/dw sum(w*w) = 2 * (2*w) summed over 2 elements... by torch:
+    torch_ = pytest.importorskip("torch")
+    tw = torch_.tensor(3.0, requires_grad=True)
+    (tw * torch_.tensor([1.0, 2.0]) + tw * tw).sum().backward()
+    assert sum(contrib) == pytest.approx(tw.grad.item())
+    assert len(contrib) >= 2
+    text = str(t.explain("w"))
+    assert "accumulated into w.grad" in text
+    assert f"dL/dw = {float(tw.grad.item()):.1f}" in text
+
+
+def test_large_tensors_are_summarised():
+    torch.manual_seed(0)
+    w = torch.randn(100, requires_grad=True)
+    x = torch.randn(100)
+    with glass.trace() as t:
+        loss = (w * x).sum()
+        loss.backward()
+    mul = t.steps[0].node("MulBackward0")
+    assert mul.value.shape == (100,)
+    np.testing.assert_allclose(mul.value.mean, float((w * x).mean()), rtol=1e-5)
+    np.testing.assert_allclose(mul.value.norm, np.linalg.norm(w._data * x._data), rtol=1e-5)
