@@ -1026,7 +1026,8 @@ class Tensor:
                                      "Python or `tensor.item<T>()` in C++ to convert a 0-dim "
                                      "tensor to a number")
                 raise IndexError(f"index {key} is out of bounds for dimension 0 with size {n}")
-            out = Select.apply(self, key)
+            # (i, ...): NumPy gives a 0-d view, not a copied scalar, when i picks one element
+            out = Select.apply(self, (key, Ellipsis))
         else:
             key, advanced = normalize_key(key, self._data.shape)
             if advanced:
@@ -1067,6 +1068,14 @@ class Tensor:
             if isinstance(value, Tensor):
                 value = value.reshape(v_shape)
         if _mode.enabled and (self.requires_grad or v_rg):
+            if isinstance(self.grad_fn, _BasicIndex):
+                # PyTorch rebases the base tensor's history (CopySlices on the base); glassgrad
+                # tracks no bases, so recording here would leave the base's gradient wrong
+                raise RuntimeError(
+                    f"glassgrad: in-place assignment into a view ({self.grad_fn.name()}) that "
+                    "is part of a graph is not supported; index the base tensor in one step "
+                    "instead, e.g. x[i, j] = v rather than x[i][j] = v"
+                )
             old = _wrap(self._data, self.requires_grad, self.grad_fn)
             if not isinstance(value, Tensor):
                 value = _wrap(v_data.astype(self._data.dtype, copy=False), False, None)
@@ -1549,7 +1558,7 @@ from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
     PowTensor, RDiv, Reciprocal, Relu, RPow, Rsqrt, RSub, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh,
 )
 from .ops.indexing import (  # noqa: E402
-    CopySlices, Gather, Index, IndexPut, MaskedFill, MaskedFillTensor, Select, Slice, SplitPiece,
+    CopySlices, Gather, Index, IndexPut, _BasicIndex, MaskedFill, MaskedFillTensor, Select, Slice, SplitPiece,
     SplitWithSizesPiece, UnbindPiece,
     basic_index_op, normalize_key,
 )
