@@ -266,6 +266,22 @@ spec("logsumexp", lambda m, x, **k: m.logsumexp(x, **k),
       case((5,), dim=0)], uniform(-3, 3), kind="reduction")
 spec("logsumexp_large", lambda m, x, **k: m.logsumexp(x * 1000, **k), [case((3, 4), dim=1)],
      name_check=False, notes="stable: no overflow for large inputs")
+spec("cumsum", lambda m, x, **k: m.cumsum(x, **k),
+     [case((3, 4), dim=1), case((2, 3, 4), dim=0), case((5,), dim=-1)], ints=True)
+spec("sort", lambda m, x, **k: m.sort(x, **k),
+     [case((3, 4)), case((3, 4), dim=0, descending=True), case((5,), dim=0)], distinct,
+     ints=False)
+spec("argsort", lambda m, x, **k: m.argsort(x, **k), [case((3, 4)), case((2, 5), dim=0)],
+     distinct, grad=())
+spec("topk", lambda m, x, **k: m.topk(x, **k),
+     [case((3, 5), k=2), case((3, 5), k=3, dim=0, largest=False), case((6,), k=6)], distinct)
+spec("index_select", lambda m, x, dim, idx: m.index_select(x, dim, idx),
+     [case((4, 3), dim=0), case((3, 4), dim=1)],
+     extra=lambda rng, shapes: {"idx": np.array([2, 0, 2])},
+     notes="repeated indices accumulate")
+spec("nonzero", lambda m, x: m.nonzero(x), [case((3, 4)), case((5,))], with_ties, grad=(),
+     ints=True)
+spec("where_condition_only", lambda m, x: m.where(x > 0), [case((3, 4))], with_ties, grad=())
 spec("sum_to_size", lambda m, x, size: x.sum_to_size(size),
      [case((3, 4), size=(1, 4)), case((2, 3, 4), size=(3, 1)), case((3, 4), size=(4,))])
 

@@ -333,3 +333,30 @@ class MaskedFillTensor(MaskedFill):
 
     __slots__ = ()
     node_name = "MaskedFillBackward1"
+
+
+class IndexSelect(Index):
+    """y = x[..., idx, ...]   (``index_select(dim, idx)``: whole slices picked along dim)
+    grad_x = zeros with g added at those slices   (repeats accumulate)
+    """
+
+    __slots__ = ()
+    node_name = "IndexSelectBackward0"
+
+
+class SortValues(Gather):
+    """values = x sorted along dim (indices: where each value came from)
+    grad_x = zeros with g put back at the indices
+    """
+
+    __slots__ = ()
+    node_name = "SortBackward0"
+
+
+class TopkValues(Gather):
+    """values = the k largest (or smallest) of x along dim
+    grad_x = zeros with g put back at their indices
+    """
+
+    __slots__ = ()
+    node_name = "TopkBackward0"
