@@ -437,6 +437,10 @@ class _ArrayNS:
         return np.flip(x, dims)
 
     @staticmethod
+    def cumsum(x, dim):
+        return np.cumsum(x, axis=dim)
+
+    @staticmethod
     def permute(x, dims):
         return np.transpose(x, dims)
 
