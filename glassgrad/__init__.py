@@ -68,6 +68,7 @@ from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, s
 from .tensor import Size, Tensor, device
 from . import autograd  # noqa: E402
 from . import nn  # noqa: E402
+from . import func  # noqa: E402
 
 FloatTensor = Tensor
 
