@@ -439,6 +439,14 @@ class _ArrayNS:
         return np.sum(x, axis=dim, keepdims=keepdim)
 
     @staticmethod
+    def prod(x, dim=None, keepdim=False):
+        return np.prod(x, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def flip(x, dims):
+        return np.flip(x, dims)
+
+    @staticmethod
     def permute(x, dims):
         return np.transpose(x, dims)
 
