@@ -79,6 +79,8 @@ __all__ = [
     "unsqueeze",
     "var",
     "where",
+    "softmax",
+    "log_softmax",
 ]
 
 
@@ -162,6 +164,14 @@ def tanh(x):
 
 def sigmoid(x):
     return x.sigmoid()
+
+
+def softmax(x, dim, dtype=None):
+    return x.softmax(dim, dtype=dtype)
+
+
+def log_softmax(x, dim, dtype=None):
+    return x.log_softmax(dim, dtype=dtype)
 
 
 def relu(x):
