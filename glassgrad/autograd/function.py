@@ -423,6 +423,18 @@ class _ArrayNS:
     tanh = staticmethod(np.tanh)
 
     @staticmethod
+    def sigmoid(x):
+        """1 / (1 + exp(-x)) without overflow (exp of -|x| only)."""
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def erf(x):
+        """The error function (SciPy's when installed, else math.erf per element)."""
+        fn = _erf_impl()
+        return np.asarray(fn(x)).astype(x.dtype, copy=False)
+
+    @staticmethod
     def reshape(x, shape):
         return np.reshape(x, shape)
 
@@ -445,6 +457,10 @@ class _ArrayNS:
     @staticmethod
     def flip(x, dims):
         return np.flip(x, dims)
+
+    @staticmethod
+    def cumsum(x, dim):
+        return np.cumsum(x, axis=dim)
 
     @staticmethod
     def permute(x, dims):
@@ -497,6 +513,22 @@ class _ArrayNS:
     def mask(cond, like):
         """A 0/1 array of like's dtype (a constant in higher-order passes)."""
         return cond.astype(like.dtype)
+
+
+_ERF = []
+
+
+def _erf_impl():
+    """SciPy's vectorised erf if installed (imported on first use), else math.erf per element."""
+    if not _ERF:
+        try:
+            from scipy.special import erf
+        except ImportError:  # pragma: no cover - depends on the environment
+            import math
+
+            erf = np.frompyfunc(math.erf, 1, 1)
+        _ERF.append(erf)
+    return _ERF[0]
 
 
 array_ns = _ArrayNS
