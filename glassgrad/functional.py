@@ -79,6 +79,9 @@ __all__ = [
     "unsqueeze",
     "var",
     "where",
+    "softmax",
+    "log_softmax",
+    "erf",
 ]
 
 
@@ -162,6 +165,18 @@ def tanh(x):
 
 def sigmoid(x):
     return x.sigmoid()
+
+
+def erf(x):
+    return x.erf()
+
+
+def softmax(x, dim, dtype=None):
+    return x.softmax(dim, dtype=dtype)
+
+
+def log_softmax(x, dim, dtype=None):
+    return x.log_softmax(dim, dtype=dtype)
 
 
 def relu(x):

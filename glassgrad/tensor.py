@@ -778,6 +778,24 @@ class Tensor:
     def sigmoid(self):
         return Sigmoid.apply(_floating(self))
 
+    def erf(self):
+        """The error function (GELU's building block)."""
+        from .ops.nnops import Erf
+
+        return Erf.apply(_floating(self))
+
+    def softmax(self, dim, dtype=None):
+        """exp(x) / sum(exp(x)) over ``dim`` (stable: the max is subtracted first)."""
+        from .nn.functional import softmax
+
+        return softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        """x - log(sum(exp(x))) over ``dim`` (stable for large logits)."""
+        from .nn.functional import log_softmax
+
+        return log_softmax(self, dim, dtype=dtype)
+
     def relu(self):
         return Relu.apply(self)
 
