@@ -12,6 +12,8 @@ operators are reached through ``ctx.ns`` (NumPy or glassgrad), so one formula se
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .grad_mode import _mode
@@ -376,16 +378,34 @@ _FREED_MSG = (
 )
 
 
+_TYPE_NAMES = {
+    "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+}
+
+
 def _modified_msg(t, node, expected, now=None) -> str:
+    """PyTorch's error for a saved tensor changed in place before backward used it.
+
+    ``t``: the saved input Tensor, or None for the node's own saved output.
+    """
+    from .._dtype import _PREFIX
+
     if t is not None:
-        shape = list(t._data.shape)
-        kind = t._data.dtype.name
+        arr = t._data
         now = _version(t)
-        what = f"[{kind} tensor of shape {shape}]"
-        if t.grad_fn is not None:
-            what += f", which is output 0 of {t.grad_fn.name()},"
+        maker = t.grad_fn  # the tensor's history now (an in-place op rebased it)
     else:
-        what = f"[output of {node.name()}]"
+        arr = node._saved[node._out_pos]
+        maker = node  # an output saved by its own node names that node
+    type_name = _TYPE_NAMES.get(arr.dtype.name, arr.dtype.name)
+    what = f"[{_PREFIX[0]}.{type_name}Tensor {list(arr.shape)}]"
+    if maker is not None:
+        try:
+            out_nr = t._oidx if t is not None else 0
+        except AttributeError:
+            out_nr = 0
+        what += f", which is output {out_nr} of {re.sub(r'Backward[0-9]*$', '', maker.name())},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: {what} is at version {now}; expected version {expected} instead. Hint: the "
