@@ -5,17 +5,25 @@ Each is a thin call into the same op the Tensor method uses.
 
 from __future__ import annotations
 
-from .tensor import Tensor, _binary, _operand
+import numpy as np
+
+from ._dtype import from_numpy_dtype
 from .ops.elementwise import Maximum, Minimum, Where
+from .ops.reduce import norm_dim
+from .ops.shape import Cat, Stack
+from .tensor import Tensor, _binary, _operand, _result_dtype
 
 __all__ = [
-    "abs", "add", "clamp", "clip", "cos", "div", "exp", "flatten", "log", "matmul", "maximum",
-    "mean", "minimum", "mm", "mul", "neg", "permute", "pow", "relu", "reshape", "sigmoid",
-    "sin", "sqrt", "squeeze", "sub", "sum", "t", "tanh", "transpose", "unsqueeze", "where",
+    "abs", "add", "amax", "amin", "argmax", "argmin", "cat", "chunk", "clamp", "clip",
+    "concat", "concatenate", "cos", "div", "exp", "expm1", "flatten", "flip", "gather", "log",
+    "log1p", "logsumexp", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum",
+    "mm", "mul", "narrow", "neg", "permute", "pow", "prod", "reciprocal", "relu", "reshape",
+    "rsqrt", "select", "sigmoid", "sign", "sin", "split", "sqrt", "square", "squeeze", "stack",
+    "std", "sub", "sum", "t", "tanh", "transpose", "unbind", "unsqueeze", "var", "where",
 ]
 
 
-def abs(x):  # noqa: A001
+def abs(x):
     return x.abs()
 
 
@@ -35,7 +43,7 @@ def div(x, other, rounding_mode=None):
     return x.div(other, rounding_mode=rounding_mode)
 
 
-def pow(x, exponent):  # noqa: A001
+def pow(x, exponent):
     if not isinstance(x, Tensor):
         return exponent.__rpow__(x)
     return x**exponent
@@ -43,6 +51,30 @@ def pow(x, exponent):  # noqa: A001
 
 def neg(x):
     return -x
+
+
+def log1p(x):
+    return x.log1p()
+
+
+def expm1(x):
+    return x.expm1()
+
+
+def square(x):
+    return x.square()
+
+
+def reciprocal(x):
+    return x.reciprocal()
+
+
+def rsqrt(x):
+    return x.rsqrt()
+
+
+def sign(x):
+    return x.sign()
 
 
 def exp(x):
@@ -77,7 +109,7 @@ def relu(x):
     return x.relu()
 
 
-def clamp(x, min=None, max=None):  # noqa: A002
+def clamp(x, min=None, max=None):
     return x.clamp(min, max)
 
 
@@ -104,7 +136,7 @@ def where(condition, a, b):
     if a._data.dtype != b._data.dtype:
         from .tensor import _result_dtype
 
-        rt = _result_dtype(a._data, b._data)
+        rt = from_numpy_dtype(_result_dtype(a._data, b._data))
         a, b = a.to(rt), b.to(rt)
     cond = condition._data if isinstance(condition, Tensor) else condition
     return Where.apply(cond, a, b)
@@ -117,12 +149,161 @@ def matmul(a, b):
 mm = matmul
 
 
-def sum(x, dim=None, keepdim=False, dtype=None):  # noqa: A001
+def sum(x, dim=None, keepdim=False, dtype=None):
     return x.sum(dim, keepdim, dtype=dtype)
 
 
 def mean(x, dim=None, keepdim=False, dtype=None):
     return x.mean(dim, keepdim, dtype=dtype)
+
+
+def max(x, dim=None, keepdim=False):
+    """``max(x)``: the largest value; ``max(x, dim)``: (values, indices); ``max(a, b)``:
+    elementwise maximum."""
+    return x.max(dim, keepdim)
+
+
+def min(x, dim=None, keepdim=False):
+    return x.min(dim, keepdim)
+
+
+def amax(x, dim=(), keepdim=False):
+    return x.amax(dim, keepdim)
+
+
+def amin(x, dim=(), keepdim=False):
+    return x.amin(dim, keepdim)
+
+
+def argmax(x, dim=None, keepdim=False):
+    return x.argmax(dim, keepdim)
+
+
+def argmin(x, dim=None, keepdim=False):
+    return x.argmin(dim, keepdim)
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over ``dim`` with Bessel's correction by default (``correction=1``).
+
+    >>> import glassgrad as gg
+    >>> gg.var(gg.tensor([1.0, 2.0, 3.0, 4.0]))
+    tensor(1.6666666)
+    """
+    return x.var(dim, unbiased, keepdim, correction=correction)
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return x.std(dim, unbiased, keepdim, correction=correction)
+
+
+def prod(x, dim=None, keepdim=False, dtype=None):
+    return x.prod(dim, keepdim, dtype=dtype)
+
+
+def logsumexp(x, dim, keepdim=False):
+    """``log(sum(exp(x), dim))`` computed without overflow."""
+    return x.logsumexp(dim, keepdim)
+
+
+def _same_dtype(tensors, name):
+    """The tensors promoted to one dtype with PyTorch's rules (int + float32 -> float32)."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(
+            f"{name}(): argument 'tensors' must be tuple of Tensors, not "
+            f"{type(tensors).__name__}"
+        )
+    if len(tensors) == 0:
+        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+    tensors = list(tensors)
+    dt = tensors[0]._data.dtype
+    for t in tensors[1:]:
+        if t._data.dtype != dt:
+            dt = _result_dtype(np.empty(1, dt), np.empty(1, t._data.dtype))
+    return [t if t._data.dtype == dt else t.to(from_numpy_dtype(dt)) for t in tensors]
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing ``dim``; all other sizes must match.
+
+    >>> import glassgrad as gg
+    >>> gg.cat([gg.zeros(1, 2), gg.ones(2, 2)]).shape
+    glassgrad.Size([3, 2])
+    """
+    tensors = _same_dtype(tensors, "cat")
+    ref = tensors[0]._data
+    d = norm_dim(dim, ref.ndim)
+    for i, t in enumerate(tensors[1:], 1):
+        shape = t._data.shape
+        if len(shape) != ref.ndim:
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {ref.ndim} and {len(shape)}"
+            )
+        for k, (a, b) in enumerate(zip(ref.shape, shape)):
+            if k != d and a != b:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size {a} but "
+                    f"got size {b} for tensor number {i} in the list."
+                )
+    if ref.ndim == 0:
+        raise RuntimeError(
+            "zero-dimensional tensor (at position 0) cannot be concatenated"
+        )
+    return Cat.apply(d, *tensors)
+
+
+concat = cat
+concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Join equal-shaped tensors along a new ``dim``.
+
+    >>> import glassgrad as gg
+    >>> gg.stack([gg.zeros(2), gg.ones(2)], dim=1).shape
+    glassgrad.Size([2, 2])
+    """
+    tensors = _same_dtype(tensors, "stack")
+    ref = tensors[0]._data.shape
+    for i, t in enumerate(tensors[1:], 1):
+        if t._data.shape != ref:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 "
+                f"and {list(t._data.shape)} at entry {i}"
+            )
+    return Stack.apply(norm_dim(dim, len(ref) + 1), *tensors)
+
+
+def split(x, split_size_or_sections, dim=0):
+    return x.split(split_size_or_sections, dim)
+
+
+def chunk(x, chunks, dim=0):
+    return x.chunk(chunks, dim)
+
+
+def unbind(x, dim=0):
+    return x.unbind(dim)
+
+
+def narrow(x, dim, start, length):
+    return x.narrow(dim, start, length)
+
+
+def select(x, dim, index):
+    return x.select(dim, index)
+
+
+def flip(x, dims):
+    return x.flip(dims)
+
+
+def gather(x, dim, index):
+    return x.gather(dim, index)
+
+
+def masked_fill(x, mask, value):
+    return x.masked_fill(mask, value)
 
 
 def reshape(x, shape):

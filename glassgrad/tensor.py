@@ -315,6 +315,8 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
+        if self.requires_grad and _mode.enabled:
+            return iter(self.unbind(0))  # PyTorch iterates through unbind (UnbindBackward0)
         return (self[i] for i in range(self._data.shape[0]))
 
     def __hash__(self):
@@ -491,8 +493,49 @@ class Tensor:
             return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` each time this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters it.
+
+        >>> import glassgrad as gg
+        >>> x = gg.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([20., 40.])
+        """
+        from .utils.hooks import RemovableHandle
+
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self._hooks
+        if hooks is None:
+            hooks = self._hooks = _TensorHooks()
+        if self.grad_fn is not None:
+            # the engine finds a non-leaf's hooks through its node (as retain_grad does)
+            self.grad_fn._retain = weakref.ref(self)
+        handle = RemovableHandle(hooks.pre)
+        hooks.pre[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` after the gradient was accumulated into this leaf's ``.grad``."""
+        from .utils.hooks import RemovableHandle
+
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self._hooks
+        if hooks is None:
+            hooks = self._hooks = _TensorHooks()
+        handle = RemovableHandle(hooks.post)
+        hooks.post[handle.id] = hook
+        return handle
+
     def _run_hooks(self, g):
-        for hook in list(self._hooks.values()):
+        """Run this tensor's gradient hooks in registration order; each may replace ``g``."""
+        for hook in list(self._hooks.pre.values()):
             res = hook(g if isinstance(g, Tensor) else _wrap(g, False, None))
             if res is not None:
                 g = res._data if (isinstance(res, Tensor) and not isinstance(g, Tensor)) else res
@@ -591,9 +634,9 @@ class Tensor:
         return self._inplace_ufunc(Div, np.true_divide, other)
 
     def pow_(self, other):
-        from .ops.elementwise import Pow
+        from .ops.elementwise import Pow, PowTensor
 
-        return self._inplace(Pow, other)
+        return self._inplace(Pow if type(other) in (_int, _float) else PowTensor, other)
 
     def clamp_(self, min=None, max=None):  # noqa: A002
         from .ops.elementwise import Clamp
@@ -713,7 +756,9 @@ class Tensor:
         return _wrap(np.asarray(np.mod(self._data, other)), False, None)
 
     def __pow__(self, other):
-        return _binary(Pow, self, other)
+        if type(other) is _int or type(other) is _float:
+            return _binary(Pow, self, other)
+        return _binary(PowTensor, self, other)
 
     def __rpow__(self, other):
         x = self if self._data.dtype.kind == "f" or isinstance(other, _int) else self.float()
@@ -722,10 +767,11 @@ class Tensor:
     def __matmul__(self, other):
         if not isinstance(other, Tensor):
             other = _operand(other, self)
-        return MatMul.apply(self, other)
+        return matmul_op(self._data.ndim, other._data.ndim).apply(self, other)
 
     def __rmatmul__(self, other):
-        return MatMul.apply(_operand(other, self), self)
+        other = _operand(other, self)
+        return matmul_op(other._data.ndim, self._data.ndim).apply(other, self)
 
     def __neg__(self):
         return Neg.apply(self)
@@ -822,19 +868,101 @@ class Tensor:
     def clone(self, memory_format=None):
         return Clone.apply(self)
 
+    def log1p(self):
+        return Log1p.apply(_floating(self))
+
+    def expm1(self):
+        return Expm1.apply(_floating(self))
+
+    def reciprocal(self):
+        return Reciprocal.apply(_floating(self))
+
+    def rsqrt(self):
+        return Rsqrt.apply(_floating(self))
+
+    def square(self):
+        return _binary(Pow, self, 2)
+
+    def sign(self):
+        if self._data.dtype.kind == "b":
+            return Clone.apply(self)
+        return Sign.apply(self)
+
     # -- reductions ---------------------------------------------------------------------------
 
     def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
         if axis is not None:
             dim = axis
         npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
-        return Sum.apply(self, dim, keepdim, npd)
+        return (Sum if dim is None else SumDim).apply(self, dim, keepdim, npd)
 
     def mean(self, dim=None, keepdim=False, dtype=None, axis=None):
         if axis is not None:
             dim = axis
         npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
-        return Mean.apply(self, dim, keepdim, npd)
+        return (Mean if dim is None else MeanDim).apply(self, dim, keepdim, npd)
+
+    def sum_to_size(self, *size):
+        """Sum dims away until the shape is ``size`` (the inverse of broadcasting to self)."""
+        size = _shape_arg(size)
+        shape = self._data.shape
+        lead = len(shape) - len(size)
+        if lead < 0 or any(n != 1 and n != shape[lead + i] for i, n in enumerate(size)):
+            raise RuntimeError(
+                f"size {{{list(size)}}} is not expandable to size {{{list(shape)}}}."
+            )
+        size = tuple(size)
+        if size == shape:
+            return self
+        # like PyTorch: sum with keepdim (SumBackward1), then view away the leading dims
+        padded = (1,) * lead + size
+        out = SumToSize.apply(self, padded) if padded != shape else self
+        return Reshape.apply(out, size) if lead else out
+
+    def max(self, dim=None, keepdim=False):
+        """``max()``: the largest value; ``max(dim)``: (values, indices); ``max(other)``."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        if dim is None:
+            return Max.apply(self)
+        return _with_indices(MaxDim, self, dim, keepdim, "max")
+
+    def min(self, dim=None, keepdim=False):
+        """``min()``: the smallest value; ``min(dim)``: (values, indices); ``min(other)``."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        if dim is None:
+            return Min.apply(self)
+        return _with_indices(MinDim, self, dim, keepdim, "min")
+
+    def amax(self, dim=(), keepdim=False):
+        return Amax.apply(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return Amin.apply(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _wrap(arg_extreme(self._data, dim, keepdim, "argmax"), False, None)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _wrap(arg_extreme(self._data, dim, keepdim, "argmin"), False, None)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _var_std(Var, self, dim, unbiased, keepdim, correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _var_std(Std, self, dim, unbiased, keepdim, correction)
+
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
+        if dim is None:
+            return Prod.apply(self, None, False, npd)
+        if not isinstance(dim, (_int, np.integer)):
+            raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+        return ProdDim.apply(self, dim, keepdim, npd)
+
+    def logsumexp(self, dim, keepdim=False):
+        return LogSumExp.apply(_floating(self), dim, keepdim)
 
     # -- shape --------------------------------------------------------------------------------
 
@@ -845,7 +973,13 @@ class Tensor:
     def view(self, *shape):
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, _int, Size)):
             return self.to(shape[0])  # view(dtype)
-        return Reshape.apply(self, _shape_arg(shape))
+        shape = _shape_arg(shape)
+        if not self._data.flags.c_contiguous and not _viewable(self._data, shape):
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+            )
+        return Reshape.apply(self, shape)
 
     def view_as(self, other):
         return Reshape.apply(self, other._data.shape)
@@ -871,16 +1005,16 @@ class Tensor:
         shape = self._data.shape
         if dim is None:
             new = tuple(d for d in shape if d != 1)
-        else:
-            dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-            dims = {_norm_dim(d, len(shape)) for d in dims}
-            new = tuple(d for i, d in enumerate(shape) if not (i in dims and d == 1))
-        return Reshape.apply(self, new)
+            return Squeeze.apply(self, new)
+        multi = isinstance(dim, (tuple, list))
+        dims = dim if multi else (dim,)
+        dims = {_norm_dim(d, len(shape)) for d in dims}
+        # a dim whose size is not 1 is left alone (PyTorch: no error)
+        new = tuple(d for i, d in enumerate(shape) if not (i in dims and d == 1))
+        return (SqueezeDims if multi else SqueezeDim).apply(self, new)
 
     def unsqueeze(self, dim):
-        shape = self._data.shape
-        d = _norm_dim(dim, len(shape) + 1)
-        return Reshape.apply(self, shape[:d] + (1,) + shape[d:])
+        return Unsqueeze.apply(self, _norm_dim(dim, self._data.ndim + 1))
 
     def permute(self, *dims):
         dims = _shape_arg(dims)
@@ -925,14 +1059,244 @@ class Tensor:
         if lead < 0:
             raise RuntimeError(
                 f"expand({_dtype._PREFIX[0]}.FloatTensor{{{list(cur)}}}, size={list(shape)}): the "
-                "number of sizes provided must be greater or equal to the number of dimensions "
-                "in the tensor"
+                f"number of sizes provided ({len(shape)}) must be greater or equal to the number "
+                f"of dimensions in the tensor ({len(cur)})"
             )
+        for i in range(lead):
+            if shape[i] < 0:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({shape[i]}) isn't allowed in a leading, "
+                    f"non-existing dimension {i}"
+                )
         full = tuple(cur[i - lead] if s == -1 else s for i, s in enumerate(shape))
         return Expand.apply(self, full)
 
     def expand_as(self, other):
         return self.expand(other._data.shape)
+
+    # -- indexing -----------------------------------------------------------------------------
+
+    def __getitem__(self, key):
+        """Basic indexing gives a view (its gradient is written back); integer arrays and
+        boolean masks give a copy (its gradient is accumulated: repeated indices add up)."""
+        if type(key) is _int:  # the common case first: x[i]
+            n = self._data.shape[0] if self._data.ndim else 0
+            if not -n <= key < n:
+                if self._data.ndim == 0:
+                    raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in "
+                                     "Python or `tensor.item<T>()` in C++ to convert a 0-dim "
+                                     "tensor to a number")
+                raise IndexError(f"index {key} is out of bounds for dimension 0 with size {n}")
+            out = Select.apply(self, key)
+        else:
+            key, advanced = normalize_key(key, self._data.shape)
+            if advanced:
+                return Index.apply(self, key)
+            out = basic_index_op(key).apply(self, key)
+        out._vc = _counter(self)  # a view: in-place changes show in both and count for both
+        return out
+
+    def __setitem__(self, key, value) -> None:
+        """``x[key] = value`` in place (PyTorch's ``index_put_`` / ``CopySlices``)."""
+        if self.grad_fn is None and self.requires_grad and _mode.enabled:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation."
+            )
+        key, advanced = normalize_key(key, self._data.shape)
+        v_rg = isinstance(value, Tensor) and value.requires_grad
+        if isinstance(value, Tensor):
+            if value._data.dtype != self._data.dtype:
+                value = value.to(_dtype.from_numpy_dtype(self._data.dtype))
+            v_data = value._data
+        else:
+            v_data = np.asarray(value)
+        target_shape = np.empty(self._data.shape, dtype=np.bool_)[key].shape
+        v_shape = v_data.shape
+        while len(v_shape) > len(target_shape) and v_shape[0] == 1:
+            v_shape = v_shape[1:]  # leading 1s of the value are dropped, as in PyTorch
+        if not _broadcastable(v_shape, target_shape) or \
+                np.broadcast_shapes(v_shape, target_shape) != target_shape:
+            if advanced:
+                raise RuntimeError(
+                    f"shape mismatch: value tensor of shape {list(v_data.shape)} cannot be "
+                    f"broadcast to indexing result of shape {list(target_shape)}"
+                )
+            _expand_error(v_shape, target_shape)
+        if v_shape != v_data.shape:
+            v_data = v_data.reshape(v_shape)
+            if isinstance(value, Tensor):
+                value = value.reshape(v_shape)
+        if _mode.enabled and (self.requires_grad or v_rg):
+            old = _wrap(self._data, self.requires_grad, self.grad_fn)
+            if not isinstance(value, Tensor):
+                value = _wrap(v_data.astype(self._data.dtype, copy=False), False, None)
+            res = (IndexPut if advanced else CopySlices).apply(old, value, key)
+            # the node keeps no reference to this tensor's memory, so writing into it is safe
+            np.copyto(self._data, res._data)
+            self.grad_fn = res.grad_fn
+            self.requires_grad = True
+        else:
+            self._data[key] = v_data
+        _counter(self)[0] += 1
+
+    def select(self, dim, index):
+        nd = self._data.ndim
+        d = _norm_dim(dim, nd, "select()")
+        size = self._data.shape[d]
+        if not -size <= index < size:
+            raise IndexError(
+                f"select(): index {index} out of range for tensor of size "
+                f"{list(self._data.shape)} at dimension {dim}"
+            )
+        out = Select.apply(self, (slice(None),) * d + (_int(index),))
+        out._vc = _counter(self)
+        return out
+
+    def narrow(self, dim, start, length):
+        d = _norm_dim(dim, self._data.ndim)
+        size = self._data.shape[d]
+        if start < 0:
+            start += size
+        if not 0 <= start <= size:
+            raise IndexError(
+                f"start out of range (expected to be in range of [{-size}, {size}], but got "
+                f"{start})"
+            )
+        if start + length > size:
+            raise RuntimeError(
+                f"start ({start}) + length ({length}) exceeds dimension size ({size})."
+            )
+        out = Slice.apply(self, (slice(None),) * d + (slice(start, start + length),))
+        out._vc = _counter(self)
+        return out
+
+    def split(self, split_size, dim=0):
+        """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the sizes in a
+        list."""
+        d = _norm_dim(dim, self._data.ndim)
+        size = self._data.shape[d]
+        if isinstance(split_size, (list, tuple)):
+            sizes = [_int(n) for n in split_size]
+            if builtins.sum(sizes) != size:
+                raise RuntimeError(
+                    f"split_with_sizes expects split_sizes to sum exactly to {size} (input "
+                    f"tensor's size at dimension {dim}), but got split_sizes={sizes}"
+                )
+        else:
+            n = _int(split_size)
+            if n <= 0 and size:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                                   f"dimension size of {size}")
+            sizes = [n] * (size // n) + ([size % n] if size % n else []) if n else [0]
+        op = SplitWithSizesPiece if isinstance(split_size, (list, tuple)) else SplitPiece
+        lead = (slice(None),) * d
+        pieces = []
+        start = 0
+        for n in sizes:
+            piece = op.apply(self, lead + (slice(start, start + n),))
+            piece._vc = _counter(self)
+            pieces.append(piece)
+            start += n
+        return tuple(pieces)
+
+    def chunk(self, chunks, dim=0):
+        if chunks <= 0:
+            raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " f"{chunks}")
+        size = self._data.shape[_norm_dim(dim, self._data.ndim)]
+        return self.split(max(-(-size // chunks), 1) if size else 1, dim)
+
+    def unbind(self, dim=0):
+        d = _norm_dim(dim, self._data.ndim)
+        lead = (slice(None),) * d
+        pieces = []
+        for i in range(self._data.shape[d]):
+            piece = UnbindPiece.apply(self, lead + (i,))
+            piece._vc = _counter(self)
+            pieces.append(piece)
+        return tuple(pieces)
+
+    def repeat(self, *sizes):
+        reps = _shape_arg(sizes)
+        if len(reps) < self._data.ndim:
+            raise RuntimeError(
+                "Number of dimensions of repeat dims can not be smaller than number of "
+                "dimensions of tensor"
+            )
+        return Repeat.apply(self, reps)
+
+    def flip(self, *dims):
+        dims = _shape_arg(dims)
+        nd = self._data.ndim
+        return Flip.apply(self, tuple(_norm_dim(d, nd) for d in dims))
+
+    def gather(self, dim, index):
+        nd = self._data.ndim
+        d = _norm_dim(dim, nd)
+        idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+        if idx.dtype != np.int64:
+            raise RuntimeError("gather(): Expected dtype int64 for index")
+        if idx.ndim != max(nd, 1) and not (nd == 0 and idx.ndim <= 1):
+            raise RuntimeError(
+                "Index tensor must have the same number of dimensions as input tensor"
+            )
+        x = self if nd else self.reshape(1)
+        for i, n in enumerate(idx.shape):
+            if i != d and n > x._data.shape[i]:
+                raise RuntimeError(
+                    f"Size does not match at dimension {i} expected index {list(idx.shape)} to "
+                    f"be smaller than self {list(self._data.shape)} apart from dimension {d}"
+                )
+        size = x._data.shape[d]
+        if idx.size and ((idx >= size) | (idx < -size)).any():
+            bad = _int(idx[(idx >= size) | (idx < -size)].flat[0])
+            raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+        out = Gather.apply(x, d, idx)
+        return out if nd else out.reshape(idx.shape)
+
+    def masked_fill(self, mask, value):
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise RuntimeError(
+                f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                f"{_dtype.from_numpy_dtype(m.dtype).name}"
+            )
+        try:
+            np.broadcast_shapes(m.shape, self._data.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"The size of tensor a ({list(self._data.shape)}) must match the size of tensor "
+                f"b ({list(m.shape)})"
+            ) from None
+        if isinstance(value, Tensor):
+            if value._data.ndim != 0:
+                raise RuntimeError(
+                    "masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                    f"with {value._data.ndim} dimension(s)."
+                )
+            return MaskedFillTensor.apply(self, m, value)
+        return MaskedFill.apply(self, m, value)
+
+    def masked_fill_(self, mask, value):
+        self._check_inplace()
+        v_rg = isinstance(value, Tensor) and value.requires_grad
+        if _mode.enabled and (self.requires_grad or v_rg):
+            # record on a stand-in that carries the old history, then take over the new node
+            old = _wrap(self._data, self.requires_grad, self.grad_fn)
+            return self._take(old.masked_fill(mask, value))
+        with _NoGrad():
+            res = self.masked_fill(mask, value)
+        np.copyto(self._data, res._data)
+        _counter(self)[0] += 1
+        return self
+
+    def _take(self, res):
+        """Become ``res`` in place (an in-place op recorded as its out-of-place version)."""
+        np.copyto(self._data, res._data)
+        self.grad_fn = res.grad_fn
+        self.requires_grad = True
+        _counter(self)[0] += 1
+        return self
 
     # -- comparisons (no gradient) ------------------------------------------------------------
 
@@ -980,6 +1344,16 @@ class Tensor:
 
     def logical_not(self):
         return _wrap(np.logical_not(self._data), False, None)
+
+
+class _TensorHooks:
+    """A tensor's gradient hooks: ``pre`` run on its gradient, ``post`` after accumulation."""
+
+    __slots__ = ("post", "pre")
+
+    def __init__(self):
+        self.pre = {}
+        self.post = {}
 
 
 class _NoGrad:
@@ -1121,9 +1495,9 @@ def _binary(op, a, b):
         if a._data.dtype is not b._data.dtype:
             rt = _result_dtype(a._data, b._data)
             if a._data.dtype != rt:
-                a = a.to(rt)
+                a = a.to(_dtype.from_numpy_dtype(rt))
             if b._data.dtype != rt:
-                b = b.to(rt)
+                b = b.to(_dtype.from_numpy_dtype(rt))
     elif tb is _float:
         if a._data.dtype.kind != "f":
             a = a.float()
@@ -1159,15 +1533,96 @@ def _floating(x):
     return x if x._data.dtype.kind == "f" else x.float()
 
 
+def _with_indices(op, x, dim, keepdim, name):
+    """max(dim) / min(dim): (values, indices); the op picks the values at the indices."""
+    from . import return_types
+
+    axis = _norm_dim(dim, x._data.ndim)
+    data = x._data
+    if data.ndim == 0:
+        values = op.apply(x.reshape(1), 0, False, np.zeros(1, dtype=np.int64))
+        return getattr(return_types, name)(values, _wrap(np.zeros((), np.int64), False, None))
+    idx = arg_extreme(data, axis, True, "arg" + name)
+    values = op.apply(x, axis, keepdim, idx)
+    indices = idx if keepdim else np.squeeze(idx, axis)
+    return getattr(return_types, name)(values, _wrap(indices, False, None))
+
+
+def _var_std(op, x, dim, unbiased, keepdim, correction):
+    """var/std argument handling: ``var(False)`` (old positional unbiased), ``correction``."""
+    if isinstance(dim, _bool):
+        unbiased, dim = dim, None
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    elif unbiased is not None:
+        raise RuntimeError("var/std: pass either unbiased or correction, not both")
+    return op.apply(x, dim, correction, keepdim)
+
+
+def _broadcastable(a, b) -> bool:
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
+
+
+def _expand_error(shape, target):
+    """PyTorch's error for broadcasting ``shape`` to ``target`` (expand, copy_, x[i] = v)."""
+    lead = len(target) - len(shape)
+    if lead < 0:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(target)}) must be greater or equal to "
+            f"the number of dimensions in the tensor ({len(shape)})"
+        )
+    for i, n in enumerate(shape):
+        if n != 1 and n != target[lead + i]:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[lead + i]}) must match the existing "
+                f"size ({n}) at non-singleton dimension {lead + i}.  Target sizes: "
+                f"{list(target)}.  Tensor sizes: {list(shape)}"
+            )
+
+
+def _viewable(data, shape) -> bool:
+    """Whether a non-contiguous array can take ``shape`` without a copy (PyTorch's view rule)."""
+    from .ops.shape import infer_shape
+
+    shape = infer_shape(shape, data.size)
+    try:
+        np.reshape(data, shape, copy=False)
+    except ValueError:
+        return False
+    except TypeError:  # NumPy < 2.1 has no copy=: setting .shape raises if it would copy
+        view = data.view()
+        try:
+            view.shape = shape
+        except AttributeError:
+            return False
+    return True
+
 from .autograd import function as _function  # noqa: E402
 
 _function._bind(Tensor, _wrap)
 
 from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
-    Abs, Add, Clamp, Clone, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, RDiv,
-    Relu, RPow, RSub, Sigmoid, Sin, Sqrt, Sub, Tanh,
+    Abs, Add, Clamp, Clone, Cos, Div, Exp, Expm1, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow,
+    PowTensor, RDiv, Reciprocal, Relu, RPow, Rsqrt, RSub, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh,
 )
-from .ops.linalg import MatMul  # noqa: E402
+from .ops.indexing import (  # noqa: E402
+    CopySlices, Gather, Index, IndexPut, MaskedFill, MaskedFillTensor, Select, Slice, SplitPiece,
+    SplitWithSizesPiece, UnbindPiece,
+    basic_index_op, normalize_key,
+)
+from .ops.linalg import matmul_op  # noqa: E402
+from .ops.reduce import (  # noqa: E402
+    Amax, Amin, LogSumExp, Max, MaxDim, Mean, MeanDim, Min, MinDim, Prod, ProdDim, Std, Sum,
+    SumDim, SumToSize, Var, arg_extreme,
+)
+from .ops.shape import (  # noqa: E402
+    Expand, Flip, Permute, Repeat, Reshape, Squeeze, SqueezeDim, SqueezeDims, Transpose,
+    Unsqueeze,
+)
 from . import autograd as _autograd  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
 
@@ -1183,5 +1638,3 @@ def _ones_like_scalar(data):
         one.flags.writeable = False
         _ONES[key] = one
     return one
-from .ops.reduce import Mean, Sum  # noqa: E402
-from .ops.shape import Expand, Permute, Reshape, Transpose  # noqa: E402

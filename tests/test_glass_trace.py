@@ -175,3 +175,55 @@ def test_large_tensors_are_summarised():
     assert mul.value.shape == (100,)
     np.testing.assert_allclose(mul.value.mean, float((w * x).mean()), rtol=1e-5)
     np.testing.assert_allclose(mul.value.norm, np.linalg.norm(w._data * x._data), rtol=1e-5)
+
+
+def mlp_run(traced):
+    from glassgrad import nn
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x = torch.randn(8, 3)
+    target = torch.randn(8, 1)
+    losses = []
+
+    def loop():
+        for _ in range(3):
+            opt.zero_grad()
+            loss = ((model(x) - target) ** 2).mean()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+
+    if traced:
+        with glass.trace() as t:
+            loop()
+    else:
+        t = None
+        loop()
+    return t, losses, [p._data.copy() for p in model.parameters()]
+
+
+def test_optimizer_updates_with_momentum_and_module_names():
+    t, _, _ = mlp_run(True)
+    s1, s2 = t.steps[0], t.steps[1]
+    names = [u.name for u in s1.updates]
+    assert names == ["model.0.weight", "model.0.bias", "model.2.weight", "model.2.bias"]
+    for u1 in s1.updates:
+        u2 = s2.update_of(u1.name)
+        assert u1.lr == 0.1
+        # SGD with momentum: buf1 = g1, buf2 = 0.9 * buf1 + g2; update = -lr * buf
+        np.testing.assert_allclose(u1.state["momentum_buffer"], u1.grad, rtol=1e-6)
+        np.testing.assert_allclose(u1.update, -0.1 * u1.grad, rtol=1e-4, atol=1e-7)
+        buf2 = 0.9 * u1.grad.astype(np.float64) + u2.grad
+        np.testing.assert_allclose(u2.state["momentum_buffer"], buf2, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(u2.update, -0.1 * buf2, rtol=1e-4, atol=1e-6)
+    assert s1.node("model.0.weight").kind == "leaf"
+    assert "model.0" in {n.label for n in s1.nodes}
+
+
+def test_tracing_nn_and_optim_is_bit_identical():
+    _, l0, p0 = mlp_run(False)
+    _, l1, p1 = mlp_run(True)
+    assert l0 == l1
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(p0, p1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import run_backward
-from .function import Function
+from .function import Function, once_differentiable
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -13,14 +13,20 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = [
     "Function",
+    "GradcheckError",
     "backward",
     "enable_grad",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
     "inference_mode",
     "is_grad_enabled",
     "no_grad",
+    "once_differentiable",
     "set_grad_enabled",
 ]
 
@@ -71,6 +77,88 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             gt = grad_tensors[i]
             g = gt if isinstance(gt, Tensor) else _wrap(g, False, None)
         roots.append(g)
-    if inputs is not None:
-        raise NotImplementedError("backward(inputs=...) is not supported by glassgrad yet")
-    run_backward(tensors, roots, retain_graph, create_graph)
+    if inputs is None:
+        run_backward(tensors, roots, retain_graph, create_graph)
+        return
+    # backward(inputs=...): gradients go into the .grad of these tensors only
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if not inputs:
+        raise RuntimeError("backward() received an empty list of inputs")
+    got = run_backward(tensors, roots, retain_graph, create_graph, capture=list(inputs))
+    from .engine import _accumulate_into
+
+    for t, g in zip(inputs, got):
+        if g is not None:
+            _accumulate_into(t, g, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, returned, not put in ``.grad``.
+
+    ``inputs`` may be leaves or intermediate tensors. With ``create_graph=True`` the returned
+    gradients are themselves differentiable (higher-order derivatives).
+
+    >>> import glassgrad as gg
+    >>> x = gg.tensor(3.0, requires_grad=True)
+    >>> (dx,) = gg.autograd.grad(x ** 3, x, create_graph=True)
+    >>> dx, gg.autograd.grad(dx, x)[0]
+    (tensor(27., grad_fn=<MulBackward0>), tensor(18.))
+    """
+    from ..tensor import Tensor, _wrap
+
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False."
+        )
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if is_grads_batched:
+        raise NotImplementedError("autograd.grad: is_grads_batched=True is not supported")
+    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = (inputs,) if single else tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    elif isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = (grad_outputs,)
+    else:
+        grad_outputs = tuple(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"grad requires one grad_output per output: got {len(grad_outputs)} grad_outputs "
+            f"and {len(outputs)} outputs"
+        )
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    roots = []
+    root_grads = []
+    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        arr = _root_grad(t, g, i)
+        if create_graph:
+            arr = g if isinstance(g, Tensor) else _wrap(arr, False, None)
+        roots.append(t)
+        root_grads.append(arr)
+    if retain_graph is None:
+        retain_graph = create_graph
+    got = run_backward(roots, root_grads, retain_graph, create_graph, capture=list(inputs))
+    result = []
+    for i, (t, g) in enumerate(zip(inputs, got)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior."
+                )
+            if materialize_grads:
+                g = _wrap(np.zeros_like(t._data), False, None)
+        elif not isinstance(g, Tensor):
+            g = _wrap(np.array(g, dtype=t._data.dtype), False, None)
+        result.append(g)
+    return tuple(result)

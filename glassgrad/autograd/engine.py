@@ -5,6 +5,16 @@ times ``g``) and hands each product to the node that made that input; products a
 same node add up (fan-out). The engine, not each op, sums a gradient back to its input's shape
 when broadcasting widened it. The walk uses an explicit stack, so depth is not limited by
 Python's recursion limit.
+
+Two loops share that logic. ``run_backward``'s own loop is the fast path (``loss.backward()``:
+NumPy arrays only). ``_run_general`` handles everything else: ``create_graph=True`` (the
+gradients are Tensors and the backward formulas record a new graph, so the result can be
+differentiated again), ``autograd.grad`` (gradients captured for chosen inputs, leaf or not,
+instead of accumulated into ``.grad``; only the part of the graph that leads to them runs) and
+``backward(inputs=...)``.
+
+A node with several outputs (a user ``Function`` returning a tuple) keeps one gradient slot per
+output: ``grads[node]`` is then a list, and an output tensor's ``_oidx`` says which slot.
 """
 
 from __future__ import annotations
@@ -14,7 +24,6 @@ import numpy as np
 from . import function as _function
 from .function import _FREED, state
 from .grad_mode import _mode
-
 
 _array = np.array
 
@@ -64,13 +73,31 @@ def topo_order(roots):
     return order
 
 
+def _add_to_node(grads, fn, t, gi):
+    """Add ``gi`` (the gradient of output ``t``) into ``fn``'s slot; several outputs: a list."""
+    n = fn._nout
+    if n == 1:
+        prev = grads.get(fn)
+        grads[fn] = gi if prev is None else prev + gi
+        return
+    slots = grads.get(fn)
+    if slots is None:
+        slots = grads[fn] = [None] * n
+    i = t._oidx
+    slots[i] = gi if slots[i] is None else slots[i] + gi
+
+
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
     """Backpropagate ``root_grads`` from ``roots`` (Tensors) through the graph.
 
-    ``capture``: for ``autograd.grad``, a dict ``{id(tensor): None}`` of tensors whose gradient
-    is returned (filled in) instead of accumulated into ``.grad``.
+    ``capture``: for ``autograd.grad``, a list of the tensors whose gradients are returned
+    instead of accumulated into ``.grad``; then the return value is their gradients (None where
+    no gradient reached one). A dict ``{id(leaf): None}`` is filled in place instead.
     """
+    if create_graph or capture is not None:
+        return _run_general(roots, root_grads, retain_graph, create_graph, capture)
     Tensor, _wrap = _function.Tensor, _function._wrap
+
     grads = {}
     leaf_roots = []
     for t, g in zip(roots, root_grads):
@@ -78,26 +105,23 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
         if fn is None:
             leaf_roots.append((t, g))
         else:
-            prev = grads.get(fn)
-            grads[fn] = g if prev is None else prev + g
+            _add_to_node(grads, fn, t, g)
     order = topo_order([t.grad_fn for t in roots if t.grad_fn is not None])
 
     prev_higher = state.higher
     prev_mode = _mode.enabled
-    state.higher = create_graph
-    _mode.enabled = create_graph
+    state.higher = False
+    _mode.enabled = False
     bhooks = state.backward_hooks
-    # leaves take the plain in-place accumulation below unless something asks for more
-    plain = capture is None and not create_graph
     try:
         for t, g in leaf_roots:
-            _deliver_leaf(t, g, create_graph, capture, Tensor, _wrap)
+            _deliver_leaf(t, g, False, Tensor, _wrap)
         for node in reversed(order):
             g = grads.pop(node, None)
             if g is None:
                 continue
             if node._retain is not None:
-                _retained(node, g, create_graph, capture, _wrap)
+                g = _retained(node, g, False, _wrap)
             input_grads = node.backward(node, g)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
@@ -115,12 +139,15 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 if gi.shape != data.shape:
                     gi = _sum_to(gi, data.shape)
                 if gi.dtype is not data.dtype and gi.dtype != data.dtype:
-                    gi = gi.astype(data.dtype) if not create_graph else gi.to(data.dtype)
+                    gi = gi.astype(data.dtype)
                 fn = t.grad_fn
                 if fn is not None:
-                    prev = grads.get(fn)
-                    grads[fn] = gi if prev is None else prev + gi
-                elif plain and t._hooks is None:
+                    if fn._nout == 1:
+                        prev = grads.get(fn)
+                        grads[fn] = gi if prev is None else prev + gi
+                    else:
+                        _add_to_node(grads, fn, t, gi)
+                elif t._hooks is None:
                     # AccumulateGrad: a copy the first time (the same array may also be on its
                     # way to another input), in place after that
                     grad = t.grad
@@ -131,50 +158,199 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     else:
                         grad._data += gi
                 else:
-                    _deliver_leaf(t, gi, create_graph, capture, Tensor, _wrap)
+                    _deliver_leaf(t, gi, False, Tensor, _wrap)
     finally:
         state.higher = prev_higher
         _mode.enabled = prev_mode
 
 
-def _deliver_leaf(t, g, create_graph, capture, Tensor, _wrap):
-    """Accumulate ``g`` into a leaf's ``.grad`` (AccumulateGrad), or capture it."""
-    if capture is not None:
-        key = id(t)
-        if key in capture:
-            prev = capture[key]
-            capture[key] = g if prev is None else prev + g
-        return
+def _needed_nodes(order, leaf_targets, node_targets):
+    """The nodes whose backward must run to reach a target (PyTorch's exec_info)."""
+    needed = set()
+    for node in order:  # inputs before the nodes they feed
+        for t in node.inputs or ():
+            if t is None:
+                continue
+            fn = t.grad_fn
+            if fn is None:
+                if id(t) in leaf_targets:
+                    needed.add(node)
+                    break
+            elif fn in needed or fn in node_targets:
+                needed.add(node)
+                break
+    return needed
+
+
+def _run_general(roots, root_grads, retain_graph, create_graph, capture):
+    """The loop for ``create_graph=True`` and for captured gradients (``autograd.grad``)."""
+    Tensor, _wrap = _function.Tensor, _function._wrap
+
+    grads = {}
+    leaf_roots = []
+    for t, g in zip(roots, root_grads):
+        fn = t.grad_fn
+        if fn is None:
+            leaf_roots.append((t, g))
+        else:
+            _add_to_node(grads, fn, t, g)
+    order = topo_order([t.grad_fn for t in roots if t.grad_fn is not None])
+
+    leaf_targets = node_targets = needed = None
+    results = None
+    if type(capture) is dict:
+        # the glass tools' form, ``{id(leaf): None}`` filled in place: every node runs (they
+        # watch the whole backward through hooks), nothing is added into ``.grad``
+        results = capture
+        leaf_targets = {k: [k] for k in capture}
+        node_targets = {}
+    elif capture is not None:
+        results = [None] * len(capture)
+        leaf_targets = {}
+        node_targets = {}
+        for i, t in enumerate(capture):
+            if t.grad_fn is None:
+                leaf_targets.setdefault(id(t), []).append(i)
+            else:
+                node_targets.setdefault(t.grad_fn, []).append((i, t))
+        needed = _needed_nodes(order, leaf_targets, node_targets)
+
+    prev_higher = state.higher
+    prev_mode = _mode.enabled
+    state.higher = create_graph
+    _mode.enabled = create_graph
+    bhooks = state.backward_hooks
+    try:
+        for t, g in leaf_roots:
+            if capture is None:
+                _deliver_leaf(t, g, create_graph, Tensor, _wrap)
+            elif id(t) in leaf_targets:
+                _capture_leaf(t, g, leaf_targets, results)
+        for node in reversed(order):
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            if node._retain is not None:
+                g = _retained(node, g, create_graph, _wrap)
+            if capture is not None:
+                targets = node_targets.get(node)
+                if targets is not None:
+                    for i, t in targets:
+                        gt = g if type(g) is not list else g[t._oidx]
+                        if gt is not None:
+                            results[i] = gt if results[i] is None else results[i] + gt
+                if needed is not None and node not in needed:
+                    continue
+            input_grads = node.backward(node, g)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            if bhooks:
+                for hook in bhooks:
+                    hook(node, g, input_grads)
+            if not retain_graph and node._saved is not None:
+                node._saved = _FREED
+            for t, gi in zip(node.inputs, input_grads):
+                if t is None or gi is None:
+                    continue
+                data = t._data
+                if create_graph:
+                    if not isinstance(gi, Tensor):
+                        gi = _wrap(np.asarray(gi, dtype=data.dtype), False, None)
+                    gdt = gi._data.dtype
+                else:
+                    if isinstance(gi, Tensor):  # a user Function's backward may return Tensors
+                        gi = gi._data
+                    gdt = gi.dtype
+                if tuple(gi.shape) != data.shape:
+                    gi = _sum_to(gi, data.shape)
+                if gdt != data.dtype:
+                    gi = gi.to(data.dtype) if create_graph else gi.astype(data.dtype)
+                fn = t.grad_fn
+                if fn is None:
+                    if capture is None:
+                        _deliver_leaf(t, gi, create_graph, Tensor, _wrap)
+                    elif id(t) in leaf_targets:
+                        _capture_leaf(t, gi, leaf_targets, results)
+                else:
+                    _add_to_node(grads, fn, t, gi)
+    finally:
+        state.higher = prev_higher
+        _mode.enabled = prev_mode
+    return results
+
+
+def _capture_leaf(t, g, leaf_targets, results):
     if t._hooks:
+        g = t._run_hooks(g)
+    for i in leaf_targets[id(t)]:
+        results[i] = g if results[i] is None else results[i] + g
+
+
+def _deliver_leaf(t, g, create_graph, Tensor, _wrap):
+    """Accumulate ``g`` into a leaf's ``.grad`` (AccumulateGrad), running the leaf's hooks."""
+    hooks = t._hooks
+    if hooks:
         g = t._run_hooks(g)
     if create_graph:
         if not isinstance(g, Tensor):
             g = _wrap(np.array(g), False, None)
         t.grad = g if t.grad is None else t.grad + g
-        return
-    grad = t.grad
-    if grad is None:
-        # a copy: the same array may also be on its way to another input
-        t.grad = _wrap(np.array(g, dtype=t._data.dtype), False, None)
-    elif grad.requires_grad:
-        t.grad = grad + g
     else:
-        grad._data += g
+        grad = t.grad
+        if grad is None:
+            # a copy: the same array may also be on its way to another input
+            t.grad = _wrap(np.array(g, dtype=t._data.dtype), False, None)
+        elif grad.requires_grad:
+            t.grad = grad + g
+        else:
+            grad._data += g
+    if hooks and hooks.post:
+        for hook in list(hooks.post.values()):
+            hook(t)
 
 
-def _retained(node, g, create_graph, capture, _wrap):
-    """Non-leaf tensors that asked for ``retain_grad()`` or have hooks see their gradient here."""
+def _retained(node, g, create_graph, _wrap):
+    """A non-leaf tensor's hooks and ``retain_grad()``: they see (and hooks may replace) ``g``."""
     t = node._retain()
     if t is None:
-        return
-    if capture is not None:
-        key = id(t)
-        if key in capture:
-            prev = capture[key]
-            capture[key] = g if prev is None else prev + g
-    if t._retains_grad and capture is None:
-        val = g if create_graph else _wrap(np.array(g), False, None)
+        return g
+    multi = type(g) is list
+    gt = g[t._oidx] if multi else g
+    if gt is None:
+        return g
+    if t._hooks:
+        gt = t._run_hooks(gt)
+    if t._retains_grad:
+        val = gt if create_graph else _wrap(np.array(gt), False, None)
         if t.grad is None:
             t.grad = val
         else:
             t.grad = t.grad + val
+    if multi:
+        g = list(g)
+        g[t._oidx] = gt
+        return g
+    return gt
+
+
+def _accumulate_into(t, g, create_graph):
+    """``backward(inputs=...)``: add a captured gradient into ``t.grad`` (leaf or not)."""
+    from ..tensor import Tensor, _wrap
+
+    if t.grad_fn is None:
+        if create_graph:
+            _deliver_leaf(t, g, True, Tensor, _wrap)
+            return
+        hooks = t._hooks
+        t._hooks = None  # the capture already ran them
+        try:
+            _deliver_leaf(t, g._data if isinstance(g, Tensor) else g, False, Tensor, _wrap)
+        finally:
+            t._hooks = hooks
+        if hooks and hooks.post:
+            for hook in list(hooks.post.values()):
+                hook(t)
+        return
+    if not isinstance(g, Tensor):
+        g = _wrap(np.array(g), False, None)
+    t.grad = g if t.grad is None else t.grad + g

@@ -297,6 +297,11 @@ class Function:
         raise NotImplementedError("You must implement the forward function for custom Function.")
 
     @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Optional (PyTorch 2 style): save for backward here instead of in ``forward``."""
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
     def backward(ctx, *grads):
         raise NotImplementedError(
             "You must implement either the backward or vjp method for your custom "
@@ -444,6 +449,14 @@ class _ArrayNS:
         return np.sum(x, axis=dim, keepdims=keepdim)
 
     @staticmethod
+    def prod(x, dim=None, keepdim=False):
+        return np.prod(x, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def flip(x, dims):
+        return np.flip(x, dims)
+
+    @staticmethod
     def permute(x, dims):
         return np.transpose(x, dims)
 
@@ -474,6 +487,11 @@ class _ArrayNS:
         return out
 
     @staticmethod
+    def gather(x, index):
+        """x[index] (the inverse of index_add)."""
+        return x[index]
+
+    @staticmethod
     def cat(parts, dim):
         return np.concatenate(parts, axis=dim)
 
@@ -492,3 +510,6 @@ class _ArrayNS:
 
 
 array_ns = _ArrayNS
+
+
+from .custom import once_differentiable  # noqa: F401  (torch.autograd.function.once_differentiable)

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from .checks import Finding, GlassWarning
 from .explain import Explanation, explain
+from .gradcheck import GradCheck, Verdict, check_gradient, compare_gradient
+from .graph import Graph, graph
 from .trace import Trace, active, last, trace
 
 __all__ = [
-    "Explanation", "Finding", "GlassWarning", "Trace", "active", "explain", "last", "trace",
+    "Explanation", "Finding", "GlassWarning", "GradCheck", "Graph", "Trace", "Verdict", "active",
+    "check_gradient", "compare_gradient", "explain", "graph", "last", "trace",
 ]

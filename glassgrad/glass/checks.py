@@ -51,6 +51,7 @@ EXPLODE_FACTOR = 1e3  # gradient norm this many times its first value
 EXPLODE_ABS = 1e6
 VANISH_REL = 1e-7  # a parameter's gradient this small against the largest one
 VANISH_STEPS = 3
+DEAD_RELU_STEPS = 5  # a unit must stay at 0 this many traced steps to count as dead
 
 
 class Checker:
@@ -228,7 +229,9 @@ class Checker:
             if n.op != "ReluBackward0" or n.value is None:
                 continue
             v = n.value
-            if V.is_small(v):
+            if n.alive is not None:
+                active = n.alive
+            elif V.is_small(v):
                 arr = np.asarray(v)
                 active = (arr > 0).reshape(-1, arr.shape[-1]).any(axis=0) if arr.ndim >= 2 \
                     else arr > 0
@@ -248,7 +251,7 @@ class Checker:
     def finish(self) -> None:
         for (where, module, _), (alive, count, n) in self.relu.items():
             dead = int(alive.size - np.count_nonzero(alive))
-            if dead and count >= 1:
+            if dead and count >= DEAD_RELU_STEPS:
                 where_txt = f" in {module}" if module else ""
                 self.warn(
                     "dead ReLU",

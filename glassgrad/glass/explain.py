@@ -92,6 +92,17 @@ class Term:
         return s
 
 
+def rule_for_input(node: GNode, pos: int) -> str | None:
+    """The piece of a node's gradient rule for input ``pos`` (``grad_b = ...``), if clear."""
+    if len(node.rule) < 2:
+        return None
+    pieces = [p.strip() for p in re.split(r",\s{2,}|;\s+", node.rule[1]) if p.strip()]
+    inputs = [i for i in node.inputs]
+    if len(pieces) == len(inputs) and pos < len(pieces):
+        return pieces[pos]
+    return None
+
+
 def _idx(label: str, scalar: bool) -> str:
     """``y_hat`` -> ``y_hat_i``; an expression ``y - y_hat`` -> ``(y_i - y_hat_i)``."""
     if scalar:
@@ -222,7 +233,12 @@ def explain_step(step: Step, param=None) -> Explanation:
                          "the paths' gradients add up in .grad)")
         chain = " <- ".join(["L"] + [n.op for n, _ in path] + [name])
         lines.append(f"  path: {chain}")
-        if last is loss:
+        t_last = local_term(step, last, pos, _scalars(last))
+        if t_last is None:
+            piece = rule_for_input(last, pos)
+            head = (f"dL/d{name} = {piece}   (the rule of {last.op}, with g = dL/d{dname(y)})"
+                    if piece else f"dL/d{name} = ({last.op}'s rule, with g = dL/d{dname(y)})")
+        elif last is loss:
             head = f"dL/d{wi} = dL/d{yi} * d{yi}/d{wi}"
         elif summed:
             head = f"dL/d{wi} = sum_i dL/d{yi} * d{yi}/d{wi}"
@@ -243,12 +259,8 @@ def explain_step(step: Step, param=None) -> Explanation:
                 lines.append(f"  dL/d{yi} = {up.text()}")
             else:
                 lines.append(f"  dL/d{yi} = (the chain of the local gradients below)")
-        t_last = local_term(step, last, pos, _scalars(last))
-        rule = "; ".join(last.rule[1:]) if len(last.rule) > 1 else ""
         if t_last is not None:
             lines.append(f"  d{yi}/d{wi} = {t_last.text()}")
-        else:
-            lines.append(f"  d{yi}/d{wi}: {rule}")
         ns = [n for n, _ in path if n.op == "MeanBackward0"]
         for n in ns:
             inp = step._by_id[n.inputs[0]]

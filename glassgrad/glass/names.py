@@ -98,3 +98,17 @@ def modules_and_optimizers(frame, max_up: int = 3):
         f = f.f_back
         n += 1
     return params, optims, mods
+
+
+def module_of(depth: int = 1, max_up: int = 12):
+    """The innermost ``nn.Module`` whose ``forward`` is running (the op's layer), if any."""
+    f = sys._getframe(depth)
+    n = 0
+    while f is not None and n < max_up:
+        if f.f_code.co_name == "forward":
+            mod = f.f_locals.get("self")
+            if mod is not None and hasattr(mod, "named_parameters"):
+                return mod
+        f = f.f_back
+        n += 1
+    return None

@@ -29,6 +29,7 @@ class GNode:
     """One node of a traced step's graph (see the module docstring)."""
 
     __slots__ = (
+        "alive",
         "contributions",
         "dtype",
         "fn",
@@ -80,6 +81,7 @@ class GNode:
         self.param = False
         self.seq = 0
         self.scalars = {}
+        self.alive = None
 
     @property
     def title(self) -> str:

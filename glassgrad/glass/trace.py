@@ -50,7 +50,7 @@ _LOCAL_MODULES = ("glassgrad.ops.elementwise", "glassgrad.ops.reduce")
 class _OpRec:
     """What the forward hook keeps about one recorded op call."""
 
-    __slots__ = ("args", "cls", "dtype", "module", "name", "out", "seq", "shape", "where")
+    __slots__ = ("alive", "args", "cls", "dtype", "module", "name", "out", "seq", "shape", "where")
 
 
 class Trace:
@@ -136,24 +136,17 @@ class Trace:
     # -- optimizer hook (when glassgrad.optim offers one) -----------------------------------
 
     def _hook_optimizers(self, on: bool) -> None:
+        """Observe every optimizer's step through glassgrad.optim's global post-step hook."""
+        if not on:
+            handle, self._opt_handle = getattr(self, "_opt_handle", None), None
+            if handle is not None:
+                handle.remove()
+            return
         try:
-            from ..optim import optimizer as optmod
-        except ImportError:
+            from ..optim.optimizer import register_optimizer_step_post_hook
+        except ImportError:  # no optim package: updates are still seen at the next backward
             return
-        hooks = getattr(optmod, "_global_step_post_hooks", None)
-        if hooks is None:
-            return
-        if on:
-            self._opt_handle = self._on_optimizer_step
-            if isinstance(hooks, dict):
-                hooks[id(self)] = self._on_optimizer_step
-            else:
-                hooks.append(self._on_optimizer_step)
-        else:
-            if isinstance(hooks, dict):
-                hooks.pop(id(self), None)
-            elif self._on_optimizer_step in hooks:
-                hooks.remove(self._on_optimizer_step)
+        self._opt_handle = register_optimizer_step_post_hook(self._on_optimizer_step)
 
     def _on_optimizer_step(self, optimizer, *args, **kwargs) -> None:
         if optimizer not in self._optims:
@@ -188,16 +181,20 @@ class Trace:
         rec.args = kept
         out = result._data
         rec.out = V.keep(out)
+        rec.alive = None
+        if rec.cls.node_name == "ReluBackward0" and out.ndim:
+            # which units fired for some sample (a dead-ReLU check needs it per unit, also for
+            # outputs too large to keep)
+            rec.alive = (out > 0).reshape(-1, out.shape[-1]).any(axis=0)
         rec.shape = tuple(out.shape)
         rec.dtype = out.dtype.name
         rec.name = None
         rec.module = None
         frame = N.user_frame(2)
         rec.where = N.where(frame)
-        if frame is not None and frame.f_code.co_name == "forward":
-            mod = frame.f_locals.get("self")
-            if mod is not None and hasattr(mod, "named_parameters"):
-                rec.module = weakref.ref(mod) if _weakrefable(mod) else None
+        mod = N.module_of(2)
+        if mod is not None:
+            rec.module = weakref.ref(mod) if _weakrefable(mod) else None
         if unnamed:
             found = N.scan(frame, unnamed, Tensor)
             for k, name in found.items():
@@ -370,6 +367,12 @@ class Trace:
             step._leaf_ids[k] = g.id
             return g
 
+        # ops run inside an nn.Module are labelled by the module (model.0), not by the op
+        mod_count = {}
+        for rec, _ in recs:
+            m = rec.module() if rec is not None and rec.module is not None else None
+            if m is not None:
+                mod_count[id(m)] = mod_count.get(id(m), 0) + 1
         for i in order:
             rec, node = recs[i]
             g = new("op")
@@ -386,6 +389,7 @@ class Trace:
                 g.shape = rec.shape
                 g.dtype = rec.dtype
                 g.where = rec.where
+                g.alive = rec.alive
                 g.name = rec.name
                 if rec.module is not None:
                     m = rec.module()
@@ -446,9 +450,13 @@ class Trace:
                         g.inputs.append(src.id)
                         arg_labels.append(src.title)
                         is_t.append(True)
-            g.label = expression(g.fn, g.op, arg_labels, is_t)
-            if len(g.label) > 28:
-                g.label = f"{g.fn}"
+            if g.module is not None:
+                m = rec.module()
+                g.label = g.module if mod_count.get(id(m), 0) == 1 else f"{g.module}.{g.fn}"
+            else:
+                g.label = expression(g.fn, g.op, arg_labels, is_t)
+                if len(g.label) > 28:
+                    g.label = f"{g.fn}"
             b = bw.get(node)
             if b is not None:
                 g.grad, g.products, g.local, g.sent = b

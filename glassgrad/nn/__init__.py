@@ -11,3 +11,24 @@ __all__ = [
     "Buffer", "Identity", "Linear", "Module", "ModuleDict", "ModuleList", "Parameter", "ReLU",
     "Sequential", "Sigmoid", "Tanh", "functional", "init",
 ]
+
+# CNN layers
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    Dropout1d,
+    Dropout2d,
+    MaxPool1d,
+    MaxPool2d,
+    Upsample,
+)
+
+__all__ += [
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d",
+    "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Dropout1d",
+    "Dropout2d", "MaxPool1d", "MaxPool2d", "Upsample",
+]

@@ -41,3 +41,23 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return input.clamp_(min=0)
     return input.relu()
+
+
+# -- CNN layers (conv, pooling, batch norm, channel dropout): ops/conv.py, ops/pool.py ---------
+from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ..ops.pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    interpolate,
+    max_pool1d,
+    max_pool2d,
+)
+from ._cnn_functional import batch_norm, dropout1d, dropout2d
+
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm",
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "dropout1d", "dropout2d",
+    "interpolate", "max_pool1d", "max_pool2d",
+]

@@ -149,13 +149,39 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = a ** b
-    grad_a = g * b * a**(b-1),  grad_b = g * y * log(a)
+    """y = a ** b   (b a Python number)
+    grad_a = g * b * a**(b-1)   (0 where b == 0, as in PyTorch)
     """
 
     __slots__ = ()
     _raw = True
     node_name = "PowBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a**b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        if b == 0:
+            return 0 * g, None
+        if b == 1:
+            return g, None
+        if b == 2:
+            return g * (2 * a), None  # x**2 -> 2*x: no pow call for the common square
+        return g * (b * a ** (b - 1)), None
+
+
+class PowTensor(Function):
+    """y = a ** b   (b a tensor)
+    grad_a = g * b * a**(b-1),  grad_b = g * y * log(a)   (PyTorch's 0 where b == 0 / a == 0)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "PowBackward1"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -166,16 +192,15 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, g):
         a, b, y = ctx.saved_tensors
+        ns = ctx.ns
         inputs = ctx.inputs
         grad_a = grad_b = None
         if inputs[0] is not None:
-            if isinstance(b, (int, float)):
-                # x**2 -> 2*x: no pow call where the exponent is a small constant
-                grad_a = g * (b * a) if b == 2 else g * (b * a ** (b - 1))
-            else:
+            # b == 0 would give 0 * 0**-1 = nan at a == 0; the derivative of a**0 is 0
+            with np.errstate(divide="ignore", invalid="ignore"):
                 grad_a = g * b * a ** (b - 1)
-        if len(inputs) > 1 and inputs[1] is not None:
-            ns = ctx.ns
+            grad_a = ns.where(b == 0, 0 * g, grad_a)
+        if inputs[1] is not None:
             # log(0) = -inf; PyTorch defines the gradient as 0 where a == 0 and b >= 0
             with np.errstate(divide="ignore", invalid="ignore"):
                 grad_b = g * y * ns.log(a)
@@ -185,25 +210,29 @@ class Pow(Function):
 
 class RPow(Function):
     """y = b ** a   (a Python number as the base: ``2 ** x``)
-    grad_a = g * y * log(b)
+    grad_a = g * y * log(b)   (0 where b == 0 and a >= 0, as in PyTorch)
     """
 
+    __slots__ = ("base",)
     _raw = True
     _unary = True
-    node_name = "PowBackward1"
+    node_name = "PowBackward2"
 
     @staticmethod
     def forward(ctx, a, b):
-        y = np.power(b, a)
-        ctx.save_for_backward(y)
+        y = np.power(np.asarray(b, dtype=a.dtype), a)
+        ctx.save_for_backward(a, y)
         ctx.base = b
         return y
 
-    __slots__ = ("base",)
-
     @staticmethod
     def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+        a, y = ctx.saved_tensors
+        if ctx.base == 0:
+            # log(0) = -inf: y * log(0) is -inf for a < 0; define 0 for a >= 0 (y is 0 or 1)
+            with np.errstate(invalid="ignore"):
+                grad_a = g * y * float("-inf")
+            return ctx.ns.where(a >= 0, 0 * g, grad_a), None
         return g * y * float(np.log(ctx.base)), None
 
 
@@ -358,6 +387,115 @@ class Sigmoid(Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         return g * y * (1 - y)
+
+
+class Log1p(Function):
+    """y = log(1 + x)   (accurate for small x)
+    grad_x = g / (1 + x)
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "Log1PBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (1 + x)
+
+
+class Expm1(Function):
+    """y = exp(x) - 1   (accurate for small x)
+    grad_x = g * (y + 1)
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "Expm1Backward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.expm1(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (y + 1)
+
+
+class Reciprocal(Function):
+    """y = 1 / x
+    grad_x = -g * y**2
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "ReciprocalBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(divide="ignore"):
+            y = np.reciprocal(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return -g * (y * y)
+
+
+class Rsqrt(Function):
+    """y = 1 / sqrt(x)
+    grad_x = -g * y**3 / 2
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "RsqrtBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = 1 / np.sqrt(x)
+        y = y.astype(x.dtype, copy=False)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return -0.5 * g * (y * y * y)
+
+
+class Sign(Function):
+    """y = sign(x)   (-1, 0 or 1)
+    grad_x = 0   (flat almost everywhere)
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "SignBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.sign(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return 0 * g
 
 
 class Relu(Function):

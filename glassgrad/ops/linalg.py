@@ -29,10 +29,15 @@ class MatMul(Function):
         a_nd, b_nd = a.ndim, b.ndim
         # promote vectors to matrices so one rule covers every case, then undo
         if a_nd == 1:
-            a = ns.unsqueeze(a, 0)
-            g = ns.unsqueeze(g, -2)
+            a = ns.unsqueeze(a, 0)  # (k,) -> (1, k)
         if b_nd == 1:
-            b = ns.unsqueeze(b, -1)
+            b = ns.unsqueeze(b, -1)  # (k,) -> (k, 1)
+        # give g back the dims the vector cases dropped from the output
+        if a_nd == 1 and b_nd == 1:
+            g = ns.reshape(g, (1, 1))
+        elif a_nd == 1:
+            g = ns.unsqueeze(g, -2)
+        elif b_nd == 1:
             g = ns.unsqueeze(g, -1)
         grad_a = grad_b = None
         if inputs[0] is not None:
@@ -44,3 +49,31 @@ class MatMul(Function):
             if b_nd == 1:
                 grad_b = ns.reshape(grad_b, grad_b.shape[:-1])
         return grad_a, grad_b
+
+
+class Mv(MatMul):
+    """y = A @ v   (a matrix times a vector)
+    grad_A = outer(g, v),  grad_v = A^T @ g
+    """
+
+    __slots__ = ()
+    node_name = "MvBackward0"
+
+
+class Dot(MatMul):
+    """y = a @ b = sum_i a_i * b_i   (two vectors)
+    grad_a = g * b,  grad_b = g * a
+    """
+
+    __slots__ = ()
+    node_name = "DotBackward0"
+
+
+def matmul_op(a_ndim: int, b_ndim: int):
+    """The class whose node name PyTorch shows for ``a @ b`` of these ranks."""
+    if b_ndim == 1:
+        if a_ndim == 1:
+            return Dot
+        if a_ndim == 2:
+            return Mv
+    return MatMul

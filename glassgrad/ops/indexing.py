@@ -1,0 +1,329 @@
+"""Indexing: ``x[key]``, ``x[key] = v``, gather, masked_fill, select/narrow/split/unbind pieces.
+
+Each docstring's first lines are the math. A *basic* key (ints, slices, None, ``...``) picks
+each input element at most once, so its gradient is written back (``index_put``); an *advanced*
+key (integer arrays, boolean masks) may pick an element several times, so its gradient is
+accumulated (``index_add``, NumPy's ``np.add.at``): ``x[[0, 0]]`` sends 2 * g to ``x[0]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+
+_INDEX_TYPE_MSG = (
+    "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+    "indices (got {})"
+)
+
+
+def normalize_key(key, shape):
+    """A user's ``x[key]`` key as a NumPy key; also says whether it is advanced.
+
+    Tensors become arrays, lists become integer or boolean arrays, boolean masks become the
+    integer arrays of their nonzero positions (so one gradient rule, ``np.add.at``, serves all).
+    Returns ``(key, advanced)``. Raises PyTorch's errors for keys PyTorch rejects.
+    """
+    if not isinstance(key, tuple):
+        key = (key,)
+    items = [_canonical(k) for k in key]
+    # how many input dims the key names (``...`` stands for the rest)
+    named = 0
+    for k in items:
+        if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+            named += k.ndim
+        elif k is not None and k is not Ellipsis:
+            named += 1
+    ndim = len(shape)
+    if named > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    out = []
+    advanced = False
+    dim = 0  # the input dim the next element indexes
+    for k in items:
+        if k is None:
+            out.append(k)
+        elif k is Ellipsis:
+            dim += ndim - named
+            out.append(k)
+        elif isinstance(k, slice):
+            dim += 1
+            out.append(k)
+        elif isinstance(k, int):
+            size = shape[dim]
+            if not -size <= k < size:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+            dim += 1
+            out.append(k)
+        elif k.dtype == np.bool_:
+            advanced = True
+            if k.ndim == 0:  # x[True] adds a dim of size 1 (x[False]: size 0), like NumPy
+                out.append(k)
+                continue
+            # a mask covers k.ndim dims: check it, then use its nonzero positions
+            for i, n in enumerate(k.shape):
+                if shape[dim + i] != n:
+                    raise IndexError(
+                        f"The shape of the mask {list(k.shape)} at index {i} does not match the "
+                        f"shape of the indexed tensor {list(shape)} at index {dim + i}"
+                    )
+            out.extend(np.nonzero(k))
+            dim += k.ndim
+        else:
+            advanced = True
+            size = shape[dim]
+            if k.size:
+                bad = (k >= size) | (k < -size)
+                if bad.any():
+                    raise IndexError(
+                        f"index {int(k[bad].flat[0])} is out of bounds for dimension {dim} "
+                        f"with size {size}"
+                    )
+            dim += 1
+            out.append(k)
+    return tuple(out), advanced
+
+
+def _canonical(k):
+    """One key element as int, slice, None, Ellipsis or an int/bool ndarray."""
+    from ..tensor import Tensor
+
+    if k is None or k is Ellipsis:
+        return k
+    if isinstance(k, slice):
+        if k.step is not None and int(k.step) <= 0:
+            raise ValueError("step must be greater than zero")
+        return slice(*(None if v is None else int(v) for v in (k.start, k.stop, k.step)))
+    if isinstance(k, (bool, np.bool_)):
+        return np.asarray(k)
+    if isinstance(k, (int, np.integer)):
+        return int(k)
+    if isinstance(k, Tensor):
+        k = k._data
+        if k.ndim == 0 and k.dtype.kind in "iu":
+            return int(k)
+    elif isinstance(k, (list, tuple)):
+        k = np.asarray([v._data if isinstance(v, Tensor) else v for v in k])
+        if k.size == 0:
+            k = k.astype(np.int64)
+    elif not isinstance(k, np.ndarray):
+        raise IndexError(_INDEX_TYPE_MSG.format(type(k).__name__))
+    if k.dtype.kind not in "iub":
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return k
+
+
+class _BasicIndex(Function):
+    """Shared code of the basic-indexing nodes: y = x[key] (a view), grad_x = g put at key."""
+
+    __slots__ = ("key", "shape")
+    _raw = True
+    _unary = True
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.shape = x.shape
+        ctx.key = key
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, g):
+        return ctx.ns.index_put(ctx.shape, ctx.key, g), None
+
+
+class Select(_BasicIndex):
+    """y = x[..., i, ...]   (an integer index: that dim disappears)
+    grad_x = zeros with g written at [..., i, ...]
+    """
+
+    __slots__ = ()
+    node_name = "SelectBackward0"
+
+
+class Slice(_BasicIndex):
+    """y = x[..., start:stop:step, ...]   (a view)
+    grad_x = zeros with g written at [..., start:stop:step, ...]
+    """
+
+    __slots__ = ()
+    node_name = "SliceBackward0"
+
+
+class Alias(_BasicIndex):
+    """y = x[...]   (the same elements)
+    grad_x = g
+    """
+
+    __slots__ = ()
+    node_name = "AliasBackward0"
+
+
+class IndexUnsqueeze(_BasicIndex):
+    """y = x[..., None, ...]   (a new dim of size 1)
+    grad_x = g with that dim removed
+    """
+
+    __slots__ = ()
+    node_name = "UnsqueezeBackward0"
+
+
+class SplitPiece(_BasicIndex):
+    """y_k = x[..., start_k:start_k + n_k, ...]   (one piece of split / chunk)
+    grad_x = zeros with g written at piece k's place
+    """
+
+    __slots__ = ()
+    node_name = "SplitBackward0"
+
+
+class SplitWithSizesPiece(_BasicIndex):
+    """y_k = x[..., start_k:start_k + n_k, ...]   (one piece of split with a list of sizes)
+    grad_x = zeros with g written at piece k's place
+    """
+
+    __slots__ = ()
+    node_name = "SplitWithSizesBackward0"
+
+
+class UnbindPiece(_BasicIndex):
+    """y_k = x[..., k, ...]   (one piece of unbind)
+    grad_x = zeros with g written at [..., k, ...]
+    """
+
+    __slots__ = ()
+    node_name = "UnbindBackward0"
+
+
+def basic_index_op(key):
+    """The node class PyTorch would show last for a basic key (it applies them left to right)."""
+    for k in reversed(key):
+        if k is Ellipsis:
+            continue
+        if k is None:
+            return IndexUnsqueeze
+        if isinstance(k, slice):
+            if k == slice(None) and len(key) > 1:
+                continue
+            return Slice
+        return Select
+    return Alias
+
+
+class Index(Function):
+    """y = x[idx]   (integer arrays and/or boolean masks: a copy)
+    grad_x = zeros with g added at idx   (repeated indices accumulate: np.add.at)
+    """
+
+    __slots__ = ("key", "shape")
+    _raw = True
+    _unary = True
+    node_name = "IndexBackward0"
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.shape = x.shape
+        ctx.key = key
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, g):
+        return ctx.ns.index_add(ctx.shape, ctx.key, g), None
+
+
+class CopySlices(Function):
+    """y = x with y[key] = v   (``x[key] = v`` with a basic key, recorded in place)
+    grad_x = g with zeros at key,  grad_v = g[key]
+    """
+
+    __slots__ = ("keep", "key")
+    _raw = True
+    node_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, x, v, key):
+        y = x.copy()
+        y[key] = v
+        keep = np.ones(x.shape, dtype=bool)
+        keep[key] = False
+        ctx.key = key
+        ctx.keep = keep
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        grad_x = grad_v = None
+        if ctx.inputs[0] is not None:
+            grad_x = g * ctx.ns.mask(ctx.keep, g)
+        if ctx.inputs[1] is not None:
+            grad_v = g[ctx.key]
+        return grad_x, grad_v, None
+
+
+class IndexPut(CopySlices):
+    """y = x with y[idx] = v   (``x[idx] = v`` with integer arrays or a mask)
+    grad_x = g with zeros at idx,  grad_v = g[idx]
+    """
+
+    __slots__ = ()
+    node_name = "IndexPutBackward0"
+
+
+class Gather(Function):
+    """y[i][j] = x[index[i][j]][j]   (dim 0; likewise for other dims)
+    grad_x = zeros with g added at the gathered positions   (repeats accumulate)
+    """
+
+    __slots__ = ("key", "shape")
+    _raw = True
+    _unary = True
+    node_name = "GatherBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        # index may be smaller than x in the other dims (PyTorch allows it): use index's grid
+        grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+        grids[dim] = index
+        key = tuple(grids)
+        ctx.shape = x.shape
+        ctx.key = key
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, g):
+        return ctx.ns.index_add(ctx.shape, ctx.key, g), None, None
+
+
+class MaskedFill(Function):
+    """y = value where mask else x
+    grad_x = g where not mask else 0,  grad_value = sum(g where mask)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "MaskedFillBackward0"
+
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        ctx.save_for_backward(mask)
+        return np.where(mask, np.asarray(value, dtype=x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (mask,) = ctx.saved_tensors
+        ns = ctx.ns
+        grad_x = grad_value = None
+        if ctx.inputs[0] is not None:
+            grad_x = ns.where(mask, 0 * g, g)
+        if ctx.inputs[2] is not None:
+            grad_value = ns.sum(ns.where(mask, g, 0 * g))
+        return grad_x, None, grad_value
+
+
+class MaskedFillTensor(MaskedFill):
+    """y = value where mask else x   (value a 0-dim tensor)
+    grad_x = g where not mask else 0,  grad_value = sum(g where mask)
+    """
+
+    __slots__ = ()
+    node_name = "MaskedFillBackward1"

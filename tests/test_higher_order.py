@@ -1,0 +1,311 @@
+"""Higher-order gradients (``create_graph=True``) against PyTorch: 1st, 2nd and 3rd derivatives.
+
+Each case is ``f(lib, *inputs)`` written once against the torch API and run on both libraries.
+For inputs ``x`` and random weights ``v, w, u`` we compare, for every input,
+
+    g1 = d<f(x), v>/dx,  g2 = d<g1, w>/dx,  g3 = d<g2, u>/dx
+
+(vector-Hessian and third-order products, the same quantities a Hessian-vector product or a
+gradient penalty needs), in float64 and float32, plus ``gradgradcheck`` in float64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassgrad as gg
+
+torch = pytest.importorskip("torch")
+
+
+def _softmax(L, x):
+    return L.softmax(x, dim=-1) if hasattr(L, "softmax") else (
+        x.exp() / x.exp().sum(-1, keepdim=True))
+
+
+def _log_softmax(L, x):
+    if hasattr(L, "log_softmax"):
+        return L.log_softmax(x, dim=-1)
+    return x - x.exp().sum(-1, keepdim=True).log()
+
+
+def _cross_entropy(L, x):
+    target = L.tensor([1, 0, 3])
+    return L.nn.functional.cross_entropy(x, target)
+
+
+def _mse(L, a, b):
+    return ((a - b) ** 2).mean()
+
+
+# name, f(lib, *inputs), input shapes, domain ("any" | "pos" | "away0")
+CASES = [
+    ("add", lambda L, a, b: a + b, [(3, 4), (4,)], "any"),
+    ("sub", lambda L, a, b: a - b, [(3, 4), (3, 1)], "any"),
+    ("mul", lambda L, a, b: a * b, [(3, 4), (3, 4)], "any"),
+    ("mul_self", lambda L, a: a * a * a, [(5,)], "any"),
+    ("div", lambda L, a, b: a / b, [(3, 4), (3, 4)], "away0"),
+    ("rdiv", lambda L, a: 2.0 / a, [(6,)], "away0"),
+    ("rsub", lambda L, a: 2.0 - a * a, [(6,)], "any"),
+    ("neg", lambda L, a: -(a * a), [(6,)], "any"),
+    ("pow_scalar", lambda L, a: a ** 3, [(6,)], "any"),
+    ("pow_half", lambda L, a: a ** 2.5, [(6,)], "pos"),
+    ("pow_tensor", lambda L, a, b: a ** b, [(2, 3), (2, 3)], "pos"),
+    ("rpow", lambda L, a: 2.0 ** a, [(6,)], "any"),
+    ("exp", lambda L, a: a.exp(), [(6,)], "any"),
+    ("log", lambda L, a: a.log(), [(6,)], "pos"),
+    ("sqrt", lambda L, a: a.sqrt(), [(6,)], "pos"),
+    ("sin", lambda L, a: a.sin(), [(6,)], "any"),
+    ("cos", lambda L, a: a.cos(), [(6,)], "any"),
+    ("tanh", lambda L, a: a.tanh(), [(6,)], "any"),
+    ("sigmoid", lambda L, a: a.sigmoid(), [(6,)], "any"),
+    ("relu_sq", lambda L, a: a.relu() * a, [(6,)], "away0"),
+    ("abs_sq", lambda L, a: a.abs() * a, [(6,)], "away0"),
+    ("clamp", lambda L, a: a.clamp(-0.5, 0.5) * a, [(8,)], "away0"),
+    ("maximum", lambda L, a, b: L.maximum(a, b) * a, [(6,), (6,)], "any"),
+    ("minimum", lambda L, a, b: L.minimum(a, b) * b, [(6,), (6,)], "any"),
+    ("where", lambda L, a, b: L.where(a > 0, a * b, b * b), [(6,), (6,)], "away0"),
+    ("sum", lambda L, a: (a * a).sum(), [(3, 4)], "any"),
+    ("sum_dim", lambda L, a: (a * a).sum(1) ** 2, [(3, 4)], "any"),
+    ("sum_keepdim", lambda L, a: a * (a * a).sum(0, keepdim=True), [(3, 4)], "any"),
+    ("mean_dim", lambda L, a: (a.exp().mean(-1)) ** 2, [(2, 3, 4)], "any"),
+    ("mean", lambda L, a: a.mean() * a, [(3, 4)], "any"),
+    ("reshape", lambda L, a: a.reshape(4, 3).sin() * a.reshape(4, 3), [(3, 4)], "any"),
+    ("permute", lambda L, a: a.permute(2, 0, 1).exp() * a.permute(2, 0, 1), [(2, 3, 4)], "any"),
+    ("transpose", lambda L, a: a.transpose(0, 1) @ a, [(3, 4)], "any"),
+    ("expand", lambda L, a: a.expand(3, 4).sin() * a, [(1, 4)], "any"),
+    ("matmul", lambda L, a, b: (a @ b).tanh(), [(3, 4), (4, 2)], "any"),
+    ("matmul_vec", lambda L, a, b: (a @ b).sin(), [(3, 4), (4,)], "any"),
+    ("vec_matmul", lambda L, a, b: (a @ b).sin(), [(4,), (4, 2)], "any"),
+    ("matmul_batched", lambda L, a, b: (a @ b) ** 2, [(2, 3, 4), (4, 2)], "any"),
+    ("softmax", lambda L, a: _softmax(L, a), [(3, 5)], "any"),
+    ("log_softmax", lambda L, a: _log_softmax(L, a), [(3, 5)], "any"),
+    ("mse", lambda L, a, b: _mse(L, a, b), [(4, 3), (4, 3)], "any"),
+    ("mlp", lambda L, x, w1, w2: ((x @ w1).tanh() @ w2).sigmoid(), [(5, 3), (3, 4), (4, 2)],
+     "any"),
+]
+
+# cases that need ops from other engineers' work: run once they exist
+OPTIONAL = [
+    ("cross_entropy", _cross_entropy, [(3, 5)], "any"),
+]
+
+
+def _inputs(shapes, domain, dtype, seed):
+    rng = np.random.default_rng(seed)
+    out = []
+    for shape in shapes:
+        x = rng.uniform(-1.5, 1.5, shape)
+        if domain == "pos":
+            x = np.abs(x) + 0.5
+        elif domain == "away0":
+            x = np.where(np.abs(x) < 0.3, 0.3 * np.sign(x) + 0.3 * (x == 0), x)
+        out.append(x.astype(dtype))
+    return out
+
+
+def _derivatives(lib, fn, arrays, seed, order=3):
+    """[y, g1 per input, g2 per input, g3 per input] as NumPy arrays (None: no gradient)."""
+    xs = [lib.tensor(a, requires_grad=True) for a in arrays]
+    rng = np.random.default_rng(seed + 1)
+    outs = [fn(lib, *xs)]
+    res = [outs[0].detach().numpy().copy()]
+    for k in range(order):
+        # the next order differentiates a random weighting of this order's results
+        s = 0
+        for o in outs:
+            if o is not None:
+                s = s + (o * lib.tensor(rng.standard_normal(o.shape).astype(o.numpy(
+                    force=True).dtype))).sum()
+        if not isinstance(s, lib.Tensor) or not s.requires_grad:
+            break  # everything left is constant: higher derivatives are all zero
+        outs = lib.autograd.grad(s, xs, create_graph=k < order - 1, allow_unused=True)
+        res.append([None if g is None else g.detach().numpy(force=True).copy() for g in outs])
+    return res
+
+
+def _compare(got, want, rtol, atol, where):
+    if isinstance(want, list):
+        assert len(got) == len(want), where
+        for i, (a, b) in enumerate(zip(got, want)):
+            if a is None or b is None:
+                # glassgrad may return an explicit zero where torch returns None (or vice versa)
+                other = b if a is None else a
+                if other is not None:
+                    np.testing.assert_allclose(other, 0, atol=atol, err_msg=f"{where} input {i}")
+                continue
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=f"{where} input {i}")
+    else:
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=where)
+
+
+def _run_case(name, fn, shapes, domain, dtype):
+    arrays = _inputs(shapes, domain, dtype, seed=hash(name) % 1000)
+    want = _derivatives(torch, fn, arrays, seed=7)
+    got = _derivatives(gg, fn, arrays, seed=7)
+    tol = (1e-9, 1e-9) if dtype == np.float64 else (2e-4, 2e-4)
+    for k in range(max(len(got), len(want))):
+        # a library that stopped early (everything constant) owes zeros from there on
+        a = got[k] if k < len(got) else [None] * len(arrays)
+        b = want[k] if k < len(want) else [None] * len(arrays)
+        _compare(a, b, *tol, where=f"{name} order {k} {np.dtype(dtype).name}")
+
+
+@pytest.mark.parametrize("name,fn,shapes,domain", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_higher_order_matches_torch(name, fn, shapes, domain, dtype):
+    _run_case(name, fn, shapes, domain, dtype)
+
+
+@pytest.mark.parametrize("name,fn,shapes,domain", OPTIONAL, ids=[c[0] for c in OPTIONAL])
+def test_higher_order_optional_ops(name, fn, shapes, domain):
+    try:
+        fn(gg, gg.zeros(shapes[0]))
+    except (AttributeError, NotImplementedError) as e:
+        pytest.skip(f"op not available yet: {e}")
+    _run_case(name, fn, shapes, domain, np.float64)
+
+
+GRADGRAD = ["mul", "div", "pow_tensor", "exp", "log", "sqrt", "sin", "tanh", "sigmoid",
+            "sum_dim", "mean_dim", "matmul", "matmul_batched", "softmax", "log_softmax",
+            "mse", "mlp", "permute", "expand"]
+
+
+@pytest.mark.parametrize("name", GRADGRAD)
+def test_gradgradcheck_float64(name):
+    (fn, shapes, domain) = next((c[1], c[2], c[3]) for c in CASES if c[0] == name)
+    arrays = _inputs(shapes, domain, np.float64, seed=3)
+    xs = tuple(gg.tensor(a, requires_grad=True) for a in arrays)
+    assert gg.autograd.gradcheck(lambda *t: fn(gg, *t), xs)
+    assert gg.autograd.gradgradcheck(lambda *t: fn(gg, *t), xs)
+
+
+def test_gradgradcheck_detects_a_wrong_double_backward():
+    class BadSquare(gg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 2 * x.detach()  # detached: the second derivative is lost
+
+    x = gg.tensor([0.5, -1.0], dtype=gg.float64, requires_grad=True)
+    assert gg.autograd.gradcheck(BadSquare.apply, (x,))
+    with pytest.raises(RuntimeError, match="Jacobian mismatch"):
+        gg.autograd.gradgradcheck(BadSquare.apply, (x,))
+    assert not gg.autograd.gradgradcheck(BadSquare.apply, (x,), raise_exception=False)
+
+
+def test_fourth_order_scalar():
+    # d^4/dx^4 sin(x) = sin(x); each order differentiates the previous one's graph
+    x = gg.tensor(np.float64(0.7), requires_grad=True)
+    d = x.sin()
+    for _ in range(4):
+        (d,) = gg.autograd.grad(d, x, create_graph=True)
+    np.testing.assert_allclose(d.item(), np.sin(0.7), rtol=1e-12)
+    assert d.requires_grad
+
+
+def test_backward_create_graph_then_backward_matches_torch():
+    def run(lib):
+        x = lib.tensor([0.5, 1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = (x.sin() * x.exp()).sum()
+        y.backward(create_graph=True)
+        g = x.grad
+        x.grad = None
+        (g * g).sum().backward()
+        return g.detach().numpy().copy(), x.grad.numpy().copy()
+
+    for a, b in zip(run(gg), run(torch)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_grad_wrt_non_leaf_and_allow_unused():
+    def run(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        z = lib.tensor(1.0, requires_grad=True)
+        h = x * 2
+        y = (h ** 2).sum()
+        gh, gx = lib.autograd.grad(y, [h, x], retain_graph=True)
+        unused = lib.autograd.grad(y, [x, z], allow_unused=True, retain_graph=True)
+        mat = lib.autograd.grad(y, [x, z], materialize_grads=True)
+        return gh.numpy(), gx.numpy(), unused[1], mat[1].numpy()
+
+    a, b = run(gg), run(torch)
+    np.testing.assert_allclose(a[0], b[0])
+    np.testing.assert_allclose(a[1], b[1])
+    assert a[2] is None and b[2] is None
+    np.testing.assert_allclose(a[3], b[3])
+
+
+def test_grad_errors_use_torch_wording():
+    for lib in (gg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        z = lib.tensor(1.0, requires_grad=True)
+        with pytest.raises(RuntimeError, match="index 1 appears to not have been used"):
+            lib.autograd.grad((x * 2).sum(), [x, z])
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            lib.autograd.grad((x * 2).sum(), [lib.tensor(1.0)])
+        with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad"):
+            lib.autograd.grad(lib.tensor(1.0), [x])
+        with pytest.raises(ValueError, match="allow_unused"):
+            lib.autograd.grad((x * 2).sum(), [x], allow_unused=False, materialize_grads=True)
+
+
+def test_grad_does_not_touch_dot_grad_and_runs_only_what_it_needs():
+    x = gg.tensor([1.0, 2.0], requires_grad=True)
+    w = gg.tensor([3.0, 4.0], requires_grad=True)
+    y = (x * w).sum()
+    (gx,) = gg.autograd.grad(y, x)
+    np.testing.assert_allclose(gx.numpy(), [3.0, 4.0])
+    assert x.grad is None and w.grad is None
+
+
+def test_backward_inputs_accumulates_only_into_inputs():
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+        h = x * w
+        h.retain_grad()
+        (h * h).sum().backward(inputs=[w])
+        return x.grad, w.grad.numpy().copy()
+
+    (gx, gw), (tx, tw) = run(gg), run(torch)
+    assert gx is None and tx is None
+    np.testing.assert_allclose(gw, tw)
+
+
+def test_gradient_penalty_step_matches_torch():
+    """WGAN-GP style: the loss contains a gradient norm, its gradient needs 2nd derivatives."""
+
+    def run(lib):
+        rng = np.random.default_rng(0)
+        w1 = lib.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+        w2 = lib.tensor(rng.standard_normal((4, 1)), requires_grad=True)
+        x = lib.tensor(rng.standard_normal((5, 3)), requires_grad=True)
+        out = ((x @ w1).tanh() @ w2).sum()
+        (gx,) = lib.autograd.grad(out, x, create_graph=True)
+        penalty = ((gx * gx).sum(1).sqrt() - 1) ** 2
+        loss = penalty.mean() + out
+        loss.backward()
+        return w1.grad.numpy().copy(), w2.grad.numpy().copy()
+
+    for a, b in zip(run(gg), run(torch)):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+
+
+def test_create_graph_float32_stays_float32():
+    x = gg.tensor([0.5, 1.5], requires_grad=True)
+    (g,) = gg.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    (h,) = gg.autograd.grad(g.sum(), x)
+    assert g.dtype == gg.float32 and h.dtype == gg.float32
+
+
+def test_fast_path_leaves_no_graph_on_grads():
+    x = gg.tensor([0.5, 1.5], requires_grad=True)
+    (x ** 3).sum().backward()
+    assert not x.grad.requires_grad and x.grad.grad_fn is None
