@@ -560,6 +560,9 @@ class Tensor:
         other_rg = isinstance(other, Tensor) and other.requires_grad
         if _mode.enabled and (self.requires_grad or other_rg):
             old = _wrap(self._data.copy(), self.requires_grad, self.grad_fn)
+            # nodes recorded so far keep routing this tensor's gradient to its old history
+            # (the engine follows ``_ep``); only later consumers see the in-place node
+            _function.state.epoch += 1
             res = op.apply(old, other, *extra)
             out = res._data
             if out.shape != self._data.shape:
@@ -567,6 +570,8 @@ class Tensor:
                     f"output with shape {list(self._data.shape)} doesn't match the broadcast "
                     f"shape {list(out.shape)}"
                 )
+            if out.dtype != self._data.dtype:
+                _check_cast(self._data, other)
             # the node saved the snapshot and its own fresh output, never this tensor's memory,
             # so later in-place changes to this tensor cannot corrupt its backward
             np.copyto(self._data, out, casting="unsafe")
@@ -582,11 +587,8 @@ class Tensor:
                 f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                 f"{list(out.shape)}"
             )
-        if out.dtype != self._data.dtype and self._data.dtype.kind != "f" and out.dtype.kind == "f":
-            raise RuntimeError(
-                f"result type Float can't be cast to the desired output type "
-                f"{_dtype.from_numpy_dtype(self._data.dtype).name.capitalize()}"
-            )
+        if out.dtype != self._data.dtype:
+            _check_cast(self._data, other)
         np.copyto(self._data, out, casting="unsafe")
         _counter(self)[0] += 1
         return self
@@ -1472,6 +1474,30 @@ _BOOL_SUB_MSG = (
     "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
     "invert a mask, use the `~` or `logical_not()` operator instead."
 )
+
+
+def _check_cast(data, other) -> None:
+    """``data op= other`` may not move down a category (float -> int, int -> bool), torch's error.
+
+    The result type is PyTorch's (a Python float is float32), not the NumPy result's.
+    """
+    target = data.dtype
+    if isinstance(other, Tensor):
+        result = _result_dtype(data, other._data)
+    elif isinstance(other, _bool) or other is None:
+        result = target
+    elif isinstance(other, _int):
+        result = target if target.kind != "b" else np.dtype(np.int64)
+    elif isinstance(other, _float):
+        result = target if target.kind == "f" else np.dtype(np.float32)
+    else:
+        result = np.result_type(data, other)
+    if _CATEGORY[result.kind] > _CATEGORY[target.kind]:
+        names = _function._TYPE_NAMES
+        raise RuntimeError(
+            f"result type {names[result.name]} can't be cast to the desired output type "
+            f"{names[target.name]}"
+        )
 
 
 def _is_bool(x) -> bool:

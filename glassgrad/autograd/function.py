@@ -38,6 +38,9 @@ class _State:
     """
 
     higher = False
+    # bumped by every recorded in-place op: a node made before the bump (smaller ``_ep``) saw
+    # its input tensors' history before that in-place op rebased them (PyTorch's sequence_nr)
+    epoch = 0
     forward_hooks: list = []
     backward_hooks: list = []
     anomaly = False
@@ -82,7 +85,9 @@ class Function:
                 return 2 * x * g
     """
 
-    __slots__ = ("inputs", "_saved", "_versions", "_out_vc", "_out_pos", "_retain", "__weakref__")
+    __slots__ = (
+        "inputs", "_saved", "_versions", "_out_vc", "_out_pos", "_retain", "_ep", "__weakref__",
+    )
 
     _raw = False  # built-in ops: forward/backward run on ndarrays
     # built-in ops whose first argument is their only tensor (the rest: dim, shape, ...), so
@@ -200,6 +205,7 @@ class Function:
                 out = _asarray(out)
             if x.requires_grad and _mode.enabled:
                 ctx.inputs = (x,)
+                ctx._ep = state.epoch
                 ctx._out_vc = None
                 ctx._out_pos = -1
                 ctx._retain = None
@@ -238,6 +244,7 @@ class Function:
                 out = _asarray(out)
             if (ga or gb) and _mode.enabled:
                 ctx.inputs = (a if ga else None, b if gb else None)
+                ctx._ep = state.epoch
                 ctx._out_vc = None
                 ctx._out_pos = -1
                 ctx._retain = None
@@ -275,6 +282,7 @@ class Function:
             out = _asarray(out)
         if record and _mode.enabled:
             ctx.inputs = inputs
+            ctx._ep = state.epoch
             ctx._out_vc = None
             ctx._out_pos = -1
             ctx._retain = None
