@@ -14,12 +14,73 @@ from .ops.shape import Cat, Stack
 from .tensor import Tensor, _binary, _operand, _result_dtype
 
 __all__ = [
-    "abs", "add", "amax", "amin", "argmax", "argmin", "cat", "chunk", "clamp", "clip",
-    "concat", "concatenate", "cos", "div", "exp", "expm1", "flatten", "flip", "gather", "log",
-    "log1p", "logsumexp", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum",
-    "mm", "mul", "narrow", "neg", "permute", "pow", "prod", "reciprocal", "relu", "reshape",
-    "rsqrt", "select", "sigmoid", "sign", "sin", "split", "sqrt", "square", "squeeze", "stack",
-    "std", "sub", "sum", "t", "tanh", "transpose", "unbind", "unsqueeze", "var", "where",
+    "abs",
+    "add",
+    "amax",
+    "amin",
+    "argmax",
+    "argmin",
+    "argsort",
+    "cat",
+    "chunk",
+    "clamp",
+    "clip",
+    "concat",
+    "concatenate",
+    "cos",
+    "cumsum",
+    "div",
+    "exp",
+    "expm1",
+    "flatten",
+    "flip",
+    "gather",
+    "index_select",
+    "log",
+    "log1p",
+    "logsumexp",
+    "masked_fill",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "mm",
+    "mul",
+    "narrow",
+    "neg",
+    "nonzero",
+    "permute",
+    "pow",
+    "prod",
+    "reciprocal",
+    "relu",
+    "reshape",
+    "rsqrt",
+    "select",
+    "sigmoid",
+    "sign",
+    "sin",
+    "sort",
+    "split",
+    "sqrt",
+    "square",
+    "squeeze",
+    "stack",
+    "std",
+    "sub",
+    "sum",
+    "t",
+    "tanh",
+    "topk",
+    "transpose",
+    "unbind",
+    "unsqueeze",
+    "var",
+    "where",
+    "softmax",
+    "log_softmax",
 ]
 
 
@@ -105,6 +166,14 @@ def sigmoid(x):
     return x.sigmoid()
 
 
+def softmax(x, dim, dtype=None):
+    return x.softmax(dim, dtype=dtype)
+
+
+def log_softmax(x, dim, dtype=None):
+    return x.log_softmax(dim, dtype=dtype)
+
+
 def relu(x):
     return x.relu()
 
@@ -124,8 +193,13 @@ def minimum(a, b):
     return _binary(Minimum, a, b)
 
 
-def where(condition, a, b):
-    """Elementwise ``a`` where ``condition`` else ``b``, with gradients to both."""
+def where(condition, a=None, b=None):
+    """Elementwise ``a`` where ``condition`` else ``b``, with gradients to both.
+
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``.
+    """
+    if a is None and b is None:
+        return condition.nonzero(as_tuple=True)
     ref = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
     if ref is None:
         from .creation import tensor
@@ -221,6 +295,30 @@ def _same_dtype(tensors, name):
         if t._data.dtype != dt:
             dt = _result_dtype(np.empty(1, dt), np.empty(1, t._data.dtype))
     return [t if t._data.dtype == dt else t.to(from_numpy_dtype(dt)) for t in tensors]
+
+
+def cumsum(x, dim, dtype=None):
+    return x.cumsum(dim, dtype=dtype)
+
+
+def sort(x, dim=-1, descending=False, stable=False):
+    return x.sort(dim, descending, stable)
+
+
+def argsort(x, dim=-1, descending=False, stable=False):
+    return x.argsort(dim, descending, stable)
+
+
+def topk(x, k, dim=-1, largest=True, sorted=True):
+    return x.topk(k, dim, largest, sorted)
+
+
+def index_select(x, dim, index):
+    return x.index_select(dim, index)
+
+
+def nonzero(x, as_tuple=False):
+    return x.nonzero(as_tuple=as_tuple)
 
 
 def cat(tensors, dim=0):

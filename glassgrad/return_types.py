@@ -9,7 +9,7 @@ from collections import namedtuple
 
 from . import _dtype
 
-__all__ = ["max", "min"]
+__all__ = ["max", "min", "sort", "topk"]
 
 
 def _repr(self) -> str:
@@ -23,3 +23,9 @@ max.__module__ = __name__
 min = namedtuple("min", ["values", "indices"])
 min.__repr__ = _repr
 min.__module__ = __name__
+sort = namedtuple("sort", ["values", "indices"])
+sort.__repr__ = _repr
+sort.__module__ = __name__
+topk = namedtuple("topk", ["values", "indices"])
+topk.__repr__ = _repr
+topk.__module__ = __name__

@@ -841,6 +841,18 @@ class Tensor:
     def sigmoid(self):
         return Sigmoid.apply(_floating(self))
 
+    def softmax(self, dim, dtype=None):
+        """exp(x) / sum(exp(x)) over ``dim`` (stable: the max is subtracted first)."""
+        from .nn.functional import softmax
+
+        return softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        """x - log(sum(exp(x))) over ``dim`` (stable for large logits)."""
+        from .nn.functional import log_softmax
+
+        return log_softmax(self, dim, dtype=dtype)
+
     def relu(self):
         return Relu.apply(self)
 
@@ -966,6 +978,69 @@ class Tensor:
     def logsumexp(self, dim, keepdim=False):
         return LogSumExp.apply(_floating(self), dim, keepdim)
 
+    def cumsum(self, dim, dtype=None):
+        npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
+        return Cumsum.apply(self, dim, npd)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """(values, indices) sorted along ``dim``; ties keep their order."""
+        from . import return_types
+
+        data = self._data
+        d = _norm_dim(dim, data.ndim)
+        if data.ndim == 0:
+            return return_types.sort(self.clone(), _wrap(np.zeros((), np.int64), False, None))
+        keys = -data if descending and data.dtype.kind != "b" else data
+        idx = np.argsort(keys, axis=d, kind="stable")
+        if descending and data.dtype.kind == "b":
+            idx = np.flip(np.argsort(data, axis=d, kind="stable"), d)
+        idx = idx.astype(np.int64)
+        return return_types.sort(SortValues.apply(self, d, idx), _wrap(idx, False, None))
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return self.sort(dim, descending, stable).indices
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        """(values, indices) of the ``k`` largest (``largest=False``: smallest) along ``dim``."""
+        from . import return_types
+
+        data = self._data
+        d = _norm_dim(dim, data.ndim)
+        size = data.shape[d] if data.ndim else 1
+        if not 0 <= k <= size:
+            raise RuntimeError("selected index k out of range")
+        x = self if data.ndim else self.reshape(1)
+        keys = -x._data if largest else x._data
+        idx = np.take(np.argsort(keys, axis=d, kind="stable"), np.arange(k), axis=d)
+        idx = idx.astype(np.int64)
+        values = TopkValues.apply(x, d, idx)
+        if not data.ndim:
+            return return_types.topk(values.reshape(()), _wrap(idx.reshape(()), False, None))
+        return return_types.topk(values, _wrap(idx, False, None))
+
+    def index_select(self, dim, index):
+        d = _norm_dim(dim, self._data.ndim)
+        idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+        if idx.dtype.kind not in "iu":
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+        if idx.ndim > 1:
+            raise RuntimeError("index_select(): Index is supposed to be a vector")
+        idx = idx.reshape(-1)
+        size = self._data.shape[d] if self._data.ndim else 1
+        if idx.size and ((idx >= size) | (idx < -size)).any():
+            bad = _int(idx[(idx >= size) | (idx < -size)][0])
+            raise IndexError(f"index out of range in self: index {bad} for dimension {d} with "
+                             f"size {size}")
+        x = self if self._data.ndim else self.reshape(1)
+        out = IndexSelect.apply(x, (slice(None),) * d + (idx,))
+        return out if self._data.ndim else out.reshape(())
+
+    def nonzero(self, as_tuple=False):
+        found = np.nonzero(self._data if self._data.ndim else self._data.reshape(1))
+        if as_tuple:
+            return tuple(_wrap(i.astype(np.int64), False, None) for i in found)
+        return _wrap(np.stack(found, axis=1).astype(np.int64), False, None)
+
     # -- shape --------------------------------------------------------------------------------
 
     def reshape(self, *shape):
@@ -1089,7 +1164,8 @@ class Tensor:
                                      "Python or `tensor.item<T>()` in C++ to convert a 0-dim "
                                      "tensor to a number")
                 raise IndexError(f"index {key} is out of bounds for dimension 0 with size {n}")
-            out = Select.apply(self, key)
+            # (i, ...): NumPy gives a 0-d view, not a copied scalar, when i picks one element
+            out = Select.apply(self, (key, Ellipsis))
         else:
             key, advanced = normalize_key(key, self._data.shape)
             if advanced:
@@ -1130,6 +1206,14 @@ class Tensor:
             if isinstance(value, Tensor):
                 value = value.reshape(v_shape)
         if _mode.enabled and (self.requires_grad or v_rg):
+            if isinstance(self.grad_fn, _BasicIndex):
+                # PyTorch rebases the base tensor's history (CopySlices on the base); glassgrad
+                # tracks no bases, so recording here would leave the base's gradient wrong
+                raise RuntimeError(
+                    f"glassgrad: in-place assignment into a view ({self.grad_fn.name()}) that "
+                    "is part of a graph is not supported; index the base tensor in one step "
+                    "instead, e.g. x[i, j] = v rather than x[i][j] = v"
+                )
             old = _wrap(self._data, self.requires_grad, self.grad_fn)
             if not isinstance(value, Tensor):
                 value = _wrap(v_data.astype(self._data.dtype, copy=False), False, None)
@@ -1636,13 +1720,13 @@ from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
     PowTensor, RDiv, Reciprocal, Relu, RPow, Rsqrt, RSub, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh,
 )
 from .ops.indexing import (  # noqa: E402
-    CopySlices, Gather, Index, IndexPut, MaskedFill, MaskedFillTensor, Select, Slice, SplitPiece,
+    CopySlices, Gather, Index, IndexPut, IndexSelect, SortValues, TopkValues, _BasicIndex, MaskedFill, MaskedFillTensor, Select, Slice, SplitPiece,
     SplitWithSizesPiece, UnbindPiece,
     basic_index_op, normalize_key,
 )
 from .ops.linalg import matmul_op  # noqa: E402
 from .ops.reduce import (  # noqa: E402
-    Amax, Amin, LogSumExp, Max, MaxDim, Mean, MeanDim, Min, MinDim, Prod, ProdDim, Std, Sum,
+    Amax, Amin, Cumsum, LogSumExp, Max, MaxDim, Mean, MeanDim, Min, MinDim, Prod, ProdDim, Std, Sum,
     SumDim, SumToSize, Var, arg_extreme,
 )
 from .ops.shape import (  # noqa: E402

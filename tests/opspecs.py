@@ -11,7 +11,8 @@ Each spec names one op and how to exercise it:
 - ``make``: how input values are drawn (a domain, or a special maker for ties and zeros).
 - ``grad``: which inputs get gradients (empty: no gradient, e.g. argmax).
 - ``atol``/``rtol`` per dtype, ``name``: whether torch's grad_fn name must match,
-  ``gradcheck``: run float64 finite differences, ``ints``: also compare an int64 forward.
+  ``gradcheck``: run float64 finite differences (``gradgrad``: of the backward too),
+  ``ints``: also compare an int64 forward.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class OpSpec:
     rtol64: float = 1e-7
     name_check: bool = True
     gradcheck: bool = True
+    gradgrad: bool = True  # also float64 gradgradcheck (create_graph through the backward)
     ints: bool = False  # also compare an int64 forward (values and dtype)
     kind: str = "other"  # "unary", "binary", "reduction" (used by the hypothesis tests)
     extra: Callable | None = None  # (rng, shapes) -> kwargs with arrays (indices, masks)
@@ -256,12 +258,30 @@ spec("prod", lambda m, x, **k: m.prod(x, **k),
      [case((3, 4)), case((3, 4), dim=1), case((2, 3, 4), dim=-1, keepdim=True), case((5,), dim=0)],
      uniform(0.5, 1.5), kind="reduction", ints=True)
 spec("prod_zeros", lambda m, x, **k: x.prod(**k), [case((4, 5), dim=1), case((6,)), case((4, 5))],
-     with_zeros, notes="one zero: the others' product; two zeros: 0")
+     with_zeros, gradgrad=False,
+     notes="one zero: the others' product; two zeros: 0. Its backward treats the zero masks as "
+           "constants, so second derivatives at zeros are not exact (torch's are)")
 spec("logsumexp", lambda m, x, **k: m.logsumexp(x, **k),
      [case((3, 4), dim=1), case((3, 4), dim=0, keepdim=True), case((2, 3, 4), dim=(0, 2)),
       case((5,), dim=0)], uniform(-3, 3), kind="reduction")
 spec("logsumexp_large", lambda m, x, **k: m.logsumexp(x * 1000, **k), [case((3, 4), dim=1)],
      name_check=False, notes="stable: no overflow for large inputs")
+spec("cumsum", lambda m, x, **k: m.cumsum(x, **k),
+     [case((3, 4), dim=1), case((2, 3, 4), dim=0), case((5,), dim=-1)], ints=True)
+spec("sort", lambda m, x, **k: m.sort(x, **k),
+     [case((3, 4)), case((3, 4), dim=0, descending=True), case((5,), dim=0)], distinct,
+     ints=False)
+spec("argsort", lambda m, x, **k: m.argsort(x, **k), [case((3, 4)), case((2, 5), dim=0)],
+     distinct, grad=())
+spec("topk", lambda m, x, **k: m.topk(x, **k),
+     [case((3, 5), k=2), case((3, 5), k=3, dim=0, largest=False), case((6,), k=6)], distinct)
+spec("index_select", lambda m, x, dim, idx: m.index_select(x, dim, idx),
+     [case((4, 3), dim=0), case((3, 4), dim=1)],
+     extra=lambda rng, shapes: {"idx": np.array([2, 0, 2])},
+     notes="repeated indices accumulate")
+spec("nonzero", lambda m, x: m.nonzero(x), [case((3, 4)), case((5,))], with_ties, grad=(),
+     ints=True)
+spec("where_condition_only", lambda m, x: m.where(x > 0), [case((3, 4))], with_ties, grad=())
 spec("sum_to_size", lambda m, x, size: x.sum_to_size(size),
      [case((3, 4), size=(1, 4)), case((2, 3, 4), size=(3, 1)), case((3, 4), size=(4,))])
 

@@ -202,7 +202,7 @@ class Function:
             except (ValueError, IndexError, TypeError) as e:
                 raise _op_error(cls, [rx], e) from None
             if type(out) is not _ndarray:
-                out = _asarray(out)
+                out = _as_array_out(ctx, out)
             if x.requires_grad and _mode.enabled:
                 ctx.inputs = (x,)
                 ctx._ep = state.epoch
@@ -241,7 +241,7 @@ class Function:
             except (ValueError, IndexError, TypeError) as e:
                 raise _op_error(cls, [ra, rb], e) from None
             if type(out) is not _ndarray:
-                out = _asarray(out)
+                out = _as_array_out(ctx, out)
             if (ga or gb) and _mode.enabled:
                 ctx.inputs = (a if ga else None, b if gb else None)
                 ctx._ep = state.epoch
@@ -279,7 +279,7 @@ class Function:
         except (ValueError, IndexError, TypeError) as e:
             raise _op_error(cls, raw, e) from None
         if type(out) is not _ndarray:
-            out = _asarray(out)
+            out = _as_array_out(ctx, out)
         if record and _mode.enabled:
             ctx.inputs = inputs
             ctx._ep = state.epoch
@@ -315,6 +315,16 @@ class Function:
             "You must implement either the backward or vjp method for your custom "
             "autograd.Function to use it with backward mode AD."
         )
+
+
+def _as_array_out(ctx, out):
+    """A NumPy scalar result (0-d ops) as an array; if forward saved the scalar as its output,
+    save the array instead, so a higher-order pass still sees it as this node's output."""
+    arr = _asarray(out)
+    saved = ctx._saved
+    if saved is not None:
+        ctx._saved = tuple(arr if s is out else s for s in saved)
+    return arr
 
 
 def _resolve_saved(ctx, saved, raw, args, out, result):
@@ -441,6 +451,18 @@ class _ArrayNS:
     tanh = staticmethod(np.tanh)
 
     @staticmethod
+    def sigmoid(x):
+        """1 / (1 + exp(-x)) without overflow (exp of -|x| only)."""
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def erf(x):
+        """The error function (SciPy's when installed, else math.erf per element)."""
+        fn = _erf_impl()
+        return np.asarray(fn(x)).astype(x.dtype, copy=False)
+
+    @staticmethod
     def reshape(x, shape):
         return np.reshape(x, shape)
 
@@ -463,6 +485,10 @@ class _ArrayNS:
     @staticmethod
     def flip(x, dims):
         return np.flip(x, dims)
+
+    @staticmethod
+    def cumsum(x, dim):
+        return np.cumsum(x, axis=dim)
 
     @staticmethod
     def permute(x, dims):
@@ -515,6 +541,22 @@ class _ArrayNS:
     def mask(cond, like):
         """A 0/1 array of like's dtype (a constant in higher-order passes)."""
         return cond.astype(like.dtype)
+
+
+_ERF = []
+
+
+def _erf_impl():
+    """SciPy's vectorised erf if installed (imported on first use), else math.erf per element."""
+    if not _ERF:
+        try:
+            from scipy.special import erf
+        except ImportError:  # pragma: no cover - depends on the environment
+            import math
+
+            erf = np.frompyfunc(math.erf, 1, 1)
+        _ERF.append(erf)
+    return _ERF[0]
 
 
 array_ns = _ArrayNS

@@ -37,7 +37,8 @@ class GradCheck:
         return all(r["ok"] for r in self.rows)
 
     def __str__(self) -> str:
-        cols = ["parameter", "shape", "autograd", "finite diff", "max |diff|", "rel err", ""]
+        cols = ["parameter", "shape", "autograd", "finite diff", "max |diff|", "rel err",
+                "autograd vs finite diff"]
         has_hand = any(r.get("hand") is not None for r in self.rows)
         if has_hand:
             cols.insert(4, "yours")
@@ -126,16 +127,18 @@ def _names(params, frame_depth=3):
             or f"param{i}" for i, p in enumerate(params)]
 
 
-def check_gradient(fn, params, hand=None, eps=None, rtol=None, atol=None) -> GradCheck:
+def check_gradient(fn, params, hand=None, eps=None, rtol=None, atol=None,
+                   names=None) -> GradCheck:
     """Autograd's gradient of ``fn()`` (a scalar loss) against central finite differences.
 
     ``params``: the tensors to check (``fn`` may take them as arguments or use them directly).
     ``hand``: optional hand-written gradients (a list like ``params``, or ``{name: value}``);
     each one is compared with autograd and a mismatch is explained (see ``compare_gradient``).
+    ``names``: labels for the table (default: the caller's variable or module names).
     Parameters keep their values and their ``.grad``.
     """
     params = list(params)
-    names = _names(params)
+    names = list(names) if names is not None else _names(params)
     loss, auto = _autograd(fn, params)
     n_mean = _mean_count(loss)
     rows = []

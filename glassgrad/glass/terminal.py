@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 
 from . import values as V
-from .explain import _idx, local_term, paths_to
+from .explain import _idx, local_term, paths_to, rule_for_input
 from .record import Step, dname
 
 MAX_ROWS = 8  # ops shown per section before the rest is summarised
@@ -67,6 +67,11 @@ def step_table(step: Step, width: int | None = None) -> str:
             wi = p.title if p.shape == () else f"{p.title}_i"
             summed = last.shape != p.shape and last.shape != ()
             prod = last.products[pos] if pos < len(last.products) else None
+            if local_term(step, last, pos, last.scalars) is None:
+                # a matrix op: its rule for this input, with g = the gradient arriving at it
+                piece = rule_for_input(last, pos) or f"{last.op}'s rule"
+                parts.append(f"{piece} with g = dL/d{dname(last.title)}")
+                continue
             head = (f"sum_i dL/d{yi} * d{yi}/d{wi}" if summed else f"dL/d{yi} * d{yi}/d{wi}")
             parts.append(f"{head} = {'sum ' if summed else ''}{V.fmt(prod)}")
         more = f" (+{len(paths) - 2} paths)" if len(paths) > 2 else ""

@@ -1,15 +1,53 @@
 """``glassgrad.nn``: modules, parameters, ``functional`` and ``init`` (PyTorch's ``torch.nn``)."""
 
 from . import functional, init
-from .activation import ReLU, Sigmoid, Tanh
+from .activation import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softmin,
+    Softplus,
+    Tanh,
+)
 from .container import ModuleDict, ModuleList, Sequential
+from .dropout import Dropout
+from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Module
+from .normalization import LayerNorm
 from .parameter import Buffer, Parameter
+from .sparse import Embedding
 
-__all__ = [
-    "Buffer", "Identity", "Linear", "Module", "ModuleDict", "ModuleList", "Parameter", "ReLU",
-    "Sequential", "Sigmoid", "Tanh", "functional", "init",
+__all__ = [  # noqa: RUF022  (grouped by kind, as the imports)
+    "Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict", "Identity",
+    "Linear", "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm",
+    "CELU", "ELU", "GELU", "SELU", "Hardtanh", "LeakyReLU", "LogSigmoid", "LogSoftmax", "Mish",
+    "ReLU", "ReLU6", "SiLU", "Sigmoid", "Softmax", "Softmin", "Softplus", "Tanh",
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "L1Loss",
+    "MSELoss", "NLLLoss", "SmoothL1Loss",
+    "functional", "init",
 ]
 
 # CNN layers

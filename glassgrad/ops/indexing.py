@@ -82,6 +82,10 @@ def normalize_key(key, shape):
                     )
             dim += 1
             out.append(k)
+    if not advanced and Ellipsis not in out:
+        # a trailing ``...``: when ints pick a single element NumPy then returns a 0-d view
+        # (like PyTorch) instead of a copied scalar
+        out.append(Ellipsis)
     return tuple(out), advanced
 
 
@@ -197,6 +201,8 @@ class UnbindPiece(_BasicIndex):
 
 def basic_index_op(key):
     """The node class PyTorch would show last for a basic key (it applies them left to right)."""
+    if key and key[-1] is Ellipsis:  # a trailing ``...`` selects nothing
+        key = key[:-1]
     for k in reversed(key):
         if k is Ellipsis:
             continue
@@ -327,3 +333,30 @@ class MaskedFillTensor(MaskedFill):
 
     __slots__ = ()
     node_name = "MaskedFillBackward1"
+
+
+class IndexSelect(Index):
+    """y = x[..., idx, ...]   (``index_select(dim, idx)``: whole slices picked along dim)
+    grad_x = zeros with g added at those slices   (repeats accumulate)
+    """
+
+    __slots__ = ()
+    node_name = "IndexSelectBackward0"
+
+
+class SortValues(Gather):
+    """values = x sorted along dim (indices: where each value came from)
+    grad_x = zeros with g put back at the indices
+    """
+
+    __slots__ = ()
+    node_name = "SortBackward0"
+
+
+class TopkValues(Gather):
+    """values = the k largest (or smallest) of x along dim
+    grad_x = zeros with g put back at their indices
+    """
+
+    __slots__ = ()
+    node_name = "TopkBackward0"

@@ -513,3 +513,32 @@ class LogSumExp(Function):
         ns = ctx.ns
         y_b = _keep(y, x.shape, ctx.axis, ns)
         return _keep(g, x.shape, ctx.axis, ns) * ns.exp(x - y_b), None, None
+
+
+class Cumsum(Function):
+    """y_i = sum_{j <= i} x_j   (along dim)
+    grad_x_i = sum_{j >= i} g_j   (a cumulative sum from the other end)
+    """
+
+    __slots__ = ("axis",)
+    _raw = True
+    _unary = True
+    node_name = "CumsumBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim, dtype=None):
+        axis = norm_dim(dim, x.ndim)
+        if dtype is None and x.dtype.kind in "biu":
+            dtype = np.int64  # PyTorch accumulates integers and bools as int64
+        ctx.axis = axis
+        if x.ndim == 0:
+            return x.astype(dtype or x.dtype)
+        return np.cumsum(x, axis=axis, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        ns = ctx.ns
+        if g.ndim == 0:
+            return g, None, None
+        dims = (ctx.axis,)
+        return ns.flip(ns.cumsum(ns.flip(g, dims), ctx.axis), dims), None, None
