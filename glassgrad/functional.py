@@ -81,6 +81,7 @@ __all__ = [
     "where",
     "softmax",
     "log_softmax",
+    "erf",
 ]
 
 
@@ -164,6 +165,10 @@ def tanh(x):
 
 def sigmoid(x):
     return x.sigmoid()
+
+
+def erf(x):
+    return x.erf()
 
 
 def softmax(x, dim, dtype=None):

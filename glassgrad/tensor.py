@@ -841,6 +841,12 @@ class Tensor:
     def sigmoid(self):
         return Sigmoid.apply(_floating(self))
 
+    def erf(self):
+        """The error function (GELU's building block)."""
+        from .ops.nnops import Erf
+
+        return Erf.apply(_floating(self))
+
     def softmax(self, dim, dtype=None):
         """exp(x) / sum(exp(x)) over ``dim`` (stable: the max is subtracted first)."""
         from .nn.functional import softmax
