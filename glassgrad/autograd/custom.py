@@ -152,6 +152,7 @@ def apply_custom(cls, args, kwargs):
     ctx._out_vc = None
     ctx._out_pos = -1
     ctx._retain = None
+    ctx._ep = _function.state.epoch
     is_tensor = [isinstance(a, Tensor) for a in args]
     ctx.inputs = [a if (tt and a.requires_grad) else None for a, tt in zip(args, is_tensor)]
     ctx._is_tensor = is_tensor

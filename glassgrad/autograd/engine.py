@@ -68,9 +68,23 @@ def topo_order(roots):
             for t in inputs:
                 if t is not None:
                     fn = t.grad_fn
+                    if fn is not None and fn._ep > node._ep:
+                        fn = _history_before(fn, node._ep)
                     if fn is not None and fn not in visited:
                         push(fn)
     return order
+
+
+def _history_before(fn, ep):
+    """The node a tensor's gradient goes to for a consumer recorded at epoch ``ep``.
+
+    An in-place op recorded after that consumer rebased the tensor onto a newer node (a larger
+    ``_ep``); the consumer saw the value before it, which that node holds as its first input.
+    """
+    while fn is not None and fn._ep > ep:
+        old = fn.inputs[0]
+        fn = None if old is None else old.grad_fn
+    return fn
 
 
 def _add_to_node(grads, fn, t, gi):
@@ -141,6 +155,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 if gi.dtype is not data.dtype and gi.dtype != data.dtype:
                     gi = gi.astype(data.dtype)
                 fn = t.grad_fn
+                if fn is not None and fn._ep > node._ep:
+                    fn = _history_before(fn, node._ep)
                 if fn is not None:
                     if fn._nout == 1:
                         prev = grads.get(fn)
@@ -172,6 +188,8 @@ def _needed_nodes(order, leaf_targets, node_targets):
             if t is None:
                 continue
             fn = t.grad_fn
+            if fn is not None and fn._ep > node._ep:
+                fn = _history_before(fn, node._ep)
             if fn is None:
                 if id(t) in leaf_targets:
                     needed.add(node)
@@ -266,6 +284,8 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
                 if gdt != data.dtype:
                     gi = gi.to(data.dtype) if create_graph else gi.astype(data.dtype)
                 fn = t.grad_fn
+                if fn is not None and fn._ep > node._ep:
+                    fn = _history_before(fn, node._ep)
                 if fn is None:
                     if capture is None:
                         _deliver_leaf(t, gi, create_graph, Tensor, _wrap)
