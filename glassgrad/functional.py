@@ -30,6 +30,7 @@ __all__ = [
     "cos",
     "cumsum",
     "div",
+    "erf",
     "exp",
     "expm1",
     "flatten",
@@ -164,6 +165,10 @@ def tanh(x):
 
 def sigmoid(x):
     return x.sigmoid()
+
+
+def erf(x):
+    return x.erf()
 
 
 def softmax(x, dim, dtype=None):

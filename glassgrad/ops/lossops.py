@@ -137,7 +137,8 @@ class BinaryCrossEntropy(Function):
         if x.size and (np.min(x) < 0 or np.max(x) > 1):
             raise RuntimeError(
                 "all elements of input should be between 0 and 1 (binary_cross_entropy takes "
-                "probabilities; for logits use binary_cross_entropy_with_logits / BCEWithLogitsLoss)"
+                "probabilities; for logits use binary_cross_entropy_with_logits or "
+                "BCEWithLogitsLoss)"
             )
         ctx.save_for_backward(x, y)
         ctx.reduction = reduction

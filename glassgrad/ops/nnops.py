@@ -413,3 +413,26 @@ class ConstantPad(Function):
         if ctx.full:
             return inner, None, None
         return ctx.ns.index_put(ctx.shape, ctx.x_index, inner), None, None
+
+
+class Erf(Function):
+    """y = erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt
+    grad_x = g * 2/sqrt(pi) * exp(-x^2)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "ErfBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _erf(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (2 * _INV_SQRT_2PI * _SQRT2) * ctx.ns.exp(-x * x)
+
+
+_SQRT2 = 1.4142135623730951
