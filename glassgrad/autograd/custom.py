@@ -207,9 +207,9 @@ def apply_custom(cls, args, kwargs):
                 result.append(o)
                 continue
             is_dirty = any(o is d for d in dirty)
+            differentiable = o._data.dtype.kind == "f" and not any(o is n for n in non_diff)
             if any(o is a for a in args) and not is_dirty:
                 o = wrap(o._data, False, None)  # an input returned as is: a new alias of it
-            differentiable = o._data.dtype.kind == "f" and not any(o is n for n in non_diff)
             if differentiable:
                 o.grad_fn = ctx
                 o.requires_grad = True

@@ -127,6 +127,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     state.higher = False
     _mode.enabled = False
     bhooks = state.backward_hooks
+    pending = None  # leaves with hooks: their hooks see the summed gradient, once
     try:
         for t, g in leaf_roots:
             _deliver_leaf(t, g, False, Tensor, _wrap)
@@ -174,7 +175,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     else:
                         grad._data += gi
                 else:
-                    _deliver_leaf(t, gi, False, Tensor, _wrap)
+                    if pending is None:
+                        pending = {}
+                    _pend(pending, t, gi)
+        if pending:
+            for t, g in pending.values():
+                _deliver_leaf(t, g, False, Tensor, _wrap)
     finally:
         state.higher = prev_higher
         _mode.enabled = prev_mode
@@ -238,12 +244,11 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
     state.higher = create_graph
     _mode.enabled = create_graph
     bhooks = state.backward_hooks
+    pending = {}  # leaves: summed first, so that their hooks run once on the total
     try:
         for t, g in leaf_roots:
-            if capture is None:
-                _deliver_leaf(t, g, create_graph, Tensor, _wrap)
-            elif id(t) in leaf_targets:
-                _capture_leaf(t, g, leaf_targets, results)
+            if capture is None or id(t) in leaf_targets:
+                _pend(pending, t, g)
         for node in reversed(order):
             g = grads.pop(node, None)
             if g is None:
@@ -287,16 +292,25 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
                 if fn is not None and fn._ep > node._ep:
                     fn = _history_before(fn, node._ep)
                 if fn is None:
-                    if capture is None:
-                        _deliver_leaf(t, gi, create_graph, Tensor, _wrap)
-                    elif id(t) in leaf_targets:
-                        _capture_leaf(t, gi, leaf_targets, results)
+                    if capture is None or id(t) in leaf_targets:
+                        _pend(pending, t, gi)
                 else:
                     _add_to_node(grads, fn, t, gi)
+        for t, g in pending.values():
+            if capture is None:
+                _deliver_leaf(t, g, create_graph, Tensor, _wrap)
+            else:
+                _capture_leaf(t, g, leaf_targets, results)
     finally:
         state.higher = prev_higher
         _mode.enabled = prev_mode
     return results
+
+
+def _pend(pending, t, g):
+    key = id(t)
+    prev = pending.get(key)
+    pending[key] = (t, g) if prev is None else (t, prev[1] + g)
 
 
 def _capture_leaf(t, g, leaf_targets, results):
