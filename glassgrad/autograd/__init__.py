@@ -33,7 +33,7 @@ __all__ = [
 
 def _root_grad(t, gradient, i=0):
     """The gradient to start from: ones for a scalar, else the caller's ``gradient``."""
-    from ..tensor import Tensor
+    from ..tensor import Size, Tensor
 
     if gradient is None:
         if t._data.size != 1:
@@ -42,8 +42,8 @@ def _root_grad(t, gradient, i=0):
     g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
     if g.shape != t._data.shape:
         raise RuntimeError(
-            f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and output[{i}] "
-            f"has a shape of {tuple(t._data.shape)}."
+            f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g.shape)!r} and "
+            f"output[{i}] has a shape of {Size(t._data.shape)!r}."
         )
     return g.astype(t._data.dtype, copy=False)
 
