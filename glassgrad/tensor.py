@@ -242,7 +242,12 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def contiguous(self, memory_format=None) -> Tensor:
-        return self
+        if self._data.flags.c_contiguous:
+            return self
+        # a transposed/strided view: copy to row-major, so .view() works after it (as in torch)
+        from .ops.elementwise import Clone
+
+        return Clone.apply(self)
 
     @property
     def _version(self) -> int:
