@@ -115,7 +115,7 @@ def is_anomaly_check_nan_enabled() -> bool:
     return bool(state.anomaly) and _settings["check_nan"]
 
 
-class detect_anomaly:  # noqa: N801  (PyTorch's name)
+class detect_anomaly:
     """Context manager (or decorator) that turns anomaly detection on inside it.
 
     >>> import glassgrad as gg
@@ -152,7 +152,7 @@ class detect_anomaly:  # noqa: N801  (PyTorch's name)
         return wrapper
 
 
-class set_detect_anomaly:  # noqa: N801  (PyTorch's name)
+class set_detect_anomaly:
     """``set_detect_anomaly(True)`` turns anomaly detection on (as a call, at once; as a
     context manager, until the block ends)."""
 
