@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import _memory  # noqa: F401  (malloc keeps freed arrays for reuse: see _memory.py)
 from . import _dtype
 from ._dtype import (
     bool_,

@@ -880,6 +880,8 @@ class Tensor:
             if max is not None:
                 out = out.minimum(max if isinstance(max, Tensor) else _operand(max, self))
             return out
+        if self._data.dtype.kind != "f" and (type(min) is _float or type(max) is _float):
+            return Clamp.apply(self.float(), min, max)  # int clamped by a float: float32
         return Clamp.apply(self, min, max)
 
     clip = clamp
