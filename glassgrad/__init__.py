@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import _memory  # noqa: F401  (malloc keeps freed arrays for reuse: see _memory.py)
 from . import _dtype
 from ._dtype import (
     bool_,
@@ -70,6 +71,7 @@ from . import autograd  # noqa: E402
 from . import return_types  # noqa: E402  (torch.return_types)
 from . import nn  # noqa: E402
 from . import func  # noqa: E402
+from .autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 
 FloatTensor = Tensor
 

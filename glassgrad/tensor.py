@@ -242,7 +242,12 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def contiguous(self, memory_format=None) -> Tensor:
-        return self
+        if self._data.flags.c_contiguous:
+            return self
+        # a transposed/strided view: copy to row-major, so .view() works after it (as in torch)
+        from .ops.elementwise import Clone
+
+        return Clone.apply(self)
 
     @property
     def _version(self) -> int:
@@ -875,6 +880,8 @@ class Tensor:
             if max is not None:
                 out = out.minimum(max if isinstance(max, Tensor) else _operand(max, self))
             return out
+        if self._data.dtype.kind != "f" and (type(min) is _float or type(max) is _float):
+            return Clamp.apply(self.float(), min, max)  # int clamped by a float: float32
         return Clamp.apply(self, min, max)
 
     clip = clamp
