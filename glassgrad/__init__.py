@@ -71,6 +71,7 @@ from . import autograd  # noqa: E402
 from . import return_types  # noqa: E402  (torch.return_types)
 from . import nn  # noqa: E402
 from . import func  # noqa: E402
+from .autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 
 FloatTensor = Tensor
 
