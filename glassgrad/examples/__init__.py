@@ -9,6 +9,7 @@ HERE = Path(__file__).resolve().parent
 # name -> (file, one-line description)
 EXAMPLES = {
     "seed": ("seed.py", "the seed tutorial: y = w*x trained with autograd (prints PyTorch's output)"),
+    "digits-cnn": ("digits_cnn.py", "a CNN (conv, batch norm, max pool) on the 8x8 digits, ~99%"),
 }
 
 
