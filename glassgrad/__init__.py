@@ -69,6 +69,7 @@ from .tensor import Size, Tensor, device
 from . import autograd  # noqa: E402
 from . import return_types  # noqa: E402  (torch.return_types)
 from . import nn  # noqa: E402
+from . import func  # noqa: E402
 
 FloatTensor = Tensor
 

@@ -78,10 +78,14 @@ CASES = [
     ("matmul", lambda L, a, b: (a @ b).tanh(), [(3, 4), (4, 2)], "any"),
     ("matmul_vec", lambda L, a, b: (a @ b).sin(), [(3, 4), (4,)], "any"),
     ("vec_matmul", lambda L, a, b: (a @ b).sin(), [(4,), (4, 2)], "any"),
+    ("dot", lambda L, a, b: (a @ b) * (a @ a), [(4,), (4,)], "any"),
     ("matmul_batched", lambda L, a, b: (a @ b) ** 2, [(2, 3, 4), (4, 2)], "any"),
     ("softmax", lambda L, a: _softmax(L, a), [(3, 5)], "any"),
     ("log_softmax", lambda L, a: _log_softmax(L, a), [(3, 5)], "any"),
     ("mse", lambda L, a, b: _mse(L, a, b), [(4, 3), (4, 3)], "any"),
+    # 0-d intermediates: ops that save their own (scalar) output must stay connected
+    ("scalar_chain", lambda L, a: (a * a).sum().sqrt().exp().tanh().sigmoid() * a, [(3,)], "any"),
+    ("scalar_pow", lambda L, a: (a * a).sum() ** 1.5 + 2.0 ** a.sum(), [(3,)], "any"),
     ("mlp", lambda L, x, w1, w2: ((x @ w1).tanh() @ w2).sigmoid(), [(5, 3), (3, 4), (4, 2)],
      "any"),
 ]

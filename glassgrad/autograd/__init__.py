@@ -162,3 +162,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = _wrap(np.array(g, dtype=t._data.dtype), False, None)
         result.append(g)
     return tuple(result)
+
+
+from . import functional  # noqa: E402  (uses grad above)

@@ -195,7 +195,7 @@ class Function:
             except (ValueError, IndexError, TypeError) as e:
                 raise _op_error(cls, [rx], e) from None
             if type(out) is not _ndarray:
-                out = _asarray(out)
+                out = _as_array_out(ctx, out)
             if x.requires_grad and _mode.enabled:
                 ctx.inputs = (x,)
                 ctx._out_vc = None
@@ -233,7 +233,7 @@ class Function:
             except (ValueError, IndexError, TypeError) as e:
                 raise _op_error(cls, [ra, rb], e) from None
             if type(out) is not _ndarray:
-                out = _asarray(out)
+                out = _as_array_out(ctx, out)
             if (ga or gb) and _mode.enabled:
                 ctx.inputs = (a if ga else None, b if gb else None)
                 ctx._out_vc = None
@@ -270,7 +270,7 @@ class Function:
         except (ValueError, IndexError, TypeError) as e:
             raise _op_error(cls, raw, e) from None
         if type(out) is not _ndarray:
-            out = _asarray(out)
+            out = _as_array_out(ctx, out)
         if record and _mode.enabled:
             ctx.inputs = inputs
             ctx._out_vc = None
@@ -305,6 +305,16 @@ class Function:
             "You must implement either the backward or vjp method for your custom "
             "autograd.Function to use it with backward mode AD."
         )
+
+
+def _as_array_out(ctx, out):
+    """A NumPy scalar result (0-d ops) as an array; if forward saved the scalar as its output,
+    save the array instead, so a higher-order pass still sees it as this node's output."""
+    arr = _asarray(out)
+    saved = ctx._saved
+    if saved is not None:
+        ctx._saved = tuple(arr if s is out else s for s in saved)
+    return arr
 
 
 def _resolve_saved(ctx, saved, raw, args, out, result):

@@ -27,6 +27,10 @@ class MatMul(Function):
         ns = ctx.ns
         inputs = ctx.inputs
         a_nd, b_nd = a.ndim, b.ndim
+        if a_nd == 1 and b_nd == 1:
+            # a dot product: y = sum_i a_i b_i, g is 0-d
+            return (g * b if inputs[0] is not None else None,
+                    g * a if inputs[1] is not None else None)
         # promote vectors to matrices so one rule covers every case, then undo
         if a_nd == 1:
             a = ns.unsqueeze(a, 0)  # (k,) -> (1, k)
