@@ -1,11 +1,11 @@
 """
 A multilayer perceptron on scikit-learn's bundled 8x8 handwritten digits: 1797 images, 64 pixels
 each, ten classes. nn.Sequential(Linear(64, 128), ReLU, Linear(128, 10)) gives ten logits,
-CrossEntropyLoss compares them with the label, Adam updates the weights from shuffled
-mini-batches. Pixels are standardized with the training set's statistics; 20% of the images are
+CrossEntropyLoss compares them with the label, AdamW updates the weights from shuffled
+mini-batches while CosineAnnealingLR lowers its learning rate to 0 over the epochs. Pixels are standardized with the training set's statistics; 20% of the images are
 held out for the test accuracy (about 98%).
 
-    glassgrad demo digits [--epochs 20] [--lr 0.001] [--batch-size 32] [--hidden 128] [--seed 0]
+    glassgrad demo digits [--epochs 20] [--lr 0.002] [--batch-size 32] [--hidden 128] [--seed 0]
 
 Needs scikit-learn for the data (bundled with it, nothing is downloaded).
 """
@@ -41,7 +41,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="glassgrad demo digits",
                                      description="an MLP on the 8x8 digits")
     parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
@@ -59,7 +59,8 @@ def main(argv=None):
         nn.Linear(args.hidden, 10),
     )
     loss_fn = nn.CrossEntropyLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr)   # weight_decay=0.01
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     loader = DataLoader(TensorDataset(X_train, y_train), batch_size=args.batch_size,
                         shuffle=True, generator=torch.Generator().manual_seed(args.seed))
 
@@ -74,6 +75,7 @@ def main(argv=None):
             loss.backward()
             optimizer.step()
             total += loss.item() * len(xb)
+        scheduler.step()                                   # once per epoch, after the updates
         losses.append(total / len(X_train))
         bar.set_postfix(loss=losses[-1])
         if epoch % max(1, args.epochs // 5) == 0 or epoch == args.epochs - 1:
