@@ -30,6 +30,7 @@ __all__ = [
     "cos",
     "cumsum",
     "div",
+    "erf",
     "exp",
     "expm1",
     "flatten",
@@ -38,6 +39,7 @@ __all__ = [
     "index_select",
     "log",
     "log1p",
+    "log_softmax",
     "logsumexp",
     "masked_fill",
     "matmul",
@@ -62,6 +64,7 @@ __all__ = [
     "sigmoid",
     "sign",
     "sin",
+    "softmax",
     "sort",
     "split",
     "sqrt",
@@ -79,8 +82,6 @@ __all__ = [
     "unsqueeze",
     "var",
     "where",
-    "softmax",
-    "log_softmax",
 ]
 
 
@@ -166,6 +167,10 @@ def sigmoid(x):
     return x.sigmoid()
 
 
+def erf(x):
+    return x.erf()
+
+
 def softmax(x, dim, dtype=None):
     return x.softmax(dim, dtype=dtype)
 
@@ -238,22 +243,43 @@ def max(x, dim=None, keepdim=False):
 
 
 def min(x, dim=None, keepdim=False):
+    """``min(x)``: the smallest value; ``min(x, dim)``: (values, indices); ``min(a, b)``:
+    elementwise minimum.
+
+    >>> import glassgrad as gg
+    >>> gg.min(gg.tensor([[3.0, 1.0], [0.0, 2.0]]), dim=1).indices.tolist()
+    [1, 0]
+    """
     return x.min(dim, keepdim)
 
 
 def amax(x, dim=(), keepdim=False):
+    """The largest values over ``dim`` (no indices; tied maxima share the gradient evenly).
+
+    >>> import glassgrad as gg
+    >>> gg.amax(gg.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=0).tolist()
+    [4.0, 5.0]
+    """
     return x.amax(dim, keepdim)
 
 
 def amin(x, dim=(), keepdim=False):
+    """The smallest values over ``dim`` (no indices; tied minima share the gradient evenly)."""
     return x.amin(dim, keepdim)
 
 
 def argmax(x, dim=None, keepdim=False):
+    """The index of the first largest value (of the flattened tensor when ``dim`` is None).
+
+    >>> import glassgrad as gg
+    >>> gg.argmax(gg.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=1).tolist()
+    [1, 0]
+    """
     return x.argmax(dim, keepdim)
 
 
 def argmin(x, dim=None, keepdim=False):
+    """The index of the first smallest value (of the flattened tensor when ``dim`` is None)."""
     return x.argmin(dim, keepdim)
 
 
@@ -261,17 +287,24 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim`` with Bessel's correction by default (``correction=1``).
 
     >>> import glassgrad as gg
-    >>> gg.var(gg.tensor([1.0, 2.0, 3.0, 4.0]))
-    tensor(1.6666666)
+    >>> round(gg.var(gg.tensor([1.0, 2.0, 3.0, 4.0])).item(), 4)
+    1.6667
     """
     return x.var(dim, unbiased, keepdim, correction=correction)
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation over ``dim``: ``sqrt(var)``, Bessel's correction by default."""
     return x.std(dim, unbiased, keepdim, correction=correction)
 
 
 def prod(x, dim=None, keepdim=False, dtype=None):
+    """The product over all elements or one ``dim``; its gradient is exact with zeros.
+
+    >>> import glassgrad as gg
+    >>> gg.prod(gg.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1).tolist()
+    [2.0, 12.0]
+    """
     return x.prod(dim, keepdim, dtype=dtype)
 
 
@@ -298,26 +331,52 @@ def _same_dtype(tensors, name):
 
 
 def cumsum(x, dim, dtype=None):
+    """Running sums along ``dim``.
+
+    >>> import glassgrad as gg
+    >>> gg.cumsum(gg.tensor([1, 2, 3]), dim=0).tolist()
+    [1, 3, 6]
+    """
     return x.cumsum(dim, dtype=dtype)
 
 
 def sort(x, dim=-1, descending=False, stable=False):
+    """(values, indices) sorted along ``dim``; equal values keep their order.
+
+    >>> import glassgrad as gg
+    >>> gg.sort(gg.tensor([3.0, 1.0, 2.0])).indices.tolist()
+    [1, 2, 0]
+    """
     return x.sort(dim, descending, stable)
 
 
 def argsort(x, dim=-1, descending=False, stable=False):
+    """The indices that sort ``x`` along ``dim``."""
     return x.argsort(dim, descending, stable)
 
 
 def topk(x, k, dim=-1, largest=True, sorted=True):
+    """(values, indices) of the ``k`` largest (``largest=False``: smallest) along ``dim``.
+
+    >>> import glassgrad as gg
+    >>> gg.topk(gg.tensor([1.0, 4.0, 2.0, 3.0]), 2).values.tolist()
+    [4.0, 3.0]
+    """
     return x.topk(k, dim, largest, sorted)
 
 
 def index_select(x, dim, index):
+    """Whole slices of ``x`` picked along ``dim`` by a 1-D integer ``index`` (repeats allowed).
+
+    >>> import glassgrad as gg
+    >>> gg.index_select(gg.tensor([[1, 2], [3, 4]]), 0, gg.tensor([1, 1])).tolist()
+    [[3, 4], [3, 4]]
+    """
     return x.index_select(dim, index)
 
 
 def nonzero(x, as_tuple=False):
+    """The indices of the nonzero elements: an (n, ndim) int64 tensor, or one per dim."""
     return x.nonzero(as_tuple=as_tuple)
 
 
@@ -373,34 +432,68 @@ def stack(tensors, dim=0):
 
 
 def split(x, split_size_or_sections, dim=0):
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the listed sizes.
+
+    >>> import glassgrad as gg
+    >>> [p.shape[0] for p in gg.split(gg.zeros(5, 2), 2)]
+    [2, 2, 1]
+    """
     return x.split(split_size_or_sections, dim)
 
 
 def chunk(x, chunks, dim=0):
+    """``chunks`` pieces of equal size along ``dim`` (the last may be smaller, or fewer pieces).
+
+    >>> import glassgrad as gg
+    >>> [p.shape[0] for p in gg.chunk(gg.zeros(5), 3)]
+    [2, 2, 1]
+    """
     return x.chunk(chunks, dim)
 
 
 def unbind(x, dim=0):
+    """The slices along ``dim`` as a tuple (that dim removed from each)."""
     return x.unbind(dim)
 
 
 def narrow(x, dim, start, length):
+    """The view ``x[..., start:start + length, ...]`` along ``dim``."""
     return x.narrow(dim, start, length)
 
 
 def select(x, dim, index):
+    """The view ``x[..., index, ...]`` along ``dim`` (that dim removed)."""
     return x.select(dim, index)
 
 
 def flip(x, dims):
+    """``x`` reversed along ``dims``.
+
+    >>> import glassgrad as gg
+    >>> gg.flip(gg.tensor([[1, 2], [3, 4]]), (1,)).tolist()
+    [[2, 1], [4, 3]]
+    """
     return x.flip(dims)
 
 
 def gather(x, dim, index):
+    """``out[i][j] = x[index[i][j]][j]`` for ``dim=0`` (likewise for other dims).
+
+    >>> import glassgrad as gg
+    >>> x = gg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> gg.gather(x, 1, gg.tensor([[1], [0]])).tolist()
+    [[2.0], [3.0]]
+    """
     return x.gather(dim, index)
 
 
 def masked_fill(x, mask, value):
+    """``value`` where the boolean ``mask`` (broadcast to ``x``) is True, else ``x``.
+
+    >>> import glassgrad as gg
+    >>> gg.masked_fill(gg.tensor([1.0, 2.0]), gg.tensor([True, False]), 0.0).tolist()
+    [0.0, 2.0]
+    """
     return x.masked_fill(mask, value)
 
 
@@ -413,10 +506,12 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 
 def squeeze(x, dim=None):
+    """``x`` without size-1 dims (only ``dim``, if given; a dim of another size stays)."""
     return x.squeeze(dim)
 
 
 def unsqueeze(x, dim):
+    """``x`` with a new size-1 dim at ``dim``."""
     return x.unsqueeze(dim)
 
 

@@ -8,6 +8,7 @@ public constructors (``glassgrad.tensor`` ...) live in ``glassgrad.creation``.
 from __future__ import annotations
 
 import builtins
+import warnings
 import weakref
 
 import numpy as np
@@ -65,7 +66,7 @@ def _wrap(data, requires_grad, grad_fn):
     t._data = data
     t.requires_grad = requires_grad
     t.grad_fn = grad_fn
-    t.grad = None
+    t._grad = None
     t._vc = None
     t._hooks = None
     t._retains_grad = False
@@ -73,6 +74,15 @@ def _wrap(data, requires_grad, grad_fn):
 
 
 _new = object.__new__
+
+_NONLEAF_GRAD_MSG = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information."
+)
+_warned_float = [False]
 
 
 def _counter(t):
@@ -98,7 +108,7 @@ class Tensor:
 
     __slots__ = (
         "_data",
-        "grad",
+        "_grad",
         "grad_fn",
         "requires_grad",
         "_vc",
@@ -121,12 +131,43 @@ class Tensor:
         self._data = data
         self.requires_grad = requires_grad
         self.grad_fn = None
-        self.grad = None
+        self._grad = None
         self._vc = None
         self._hooks = None
         self._retains_grad = False
 
     # -- basic properties ---------------------------------------------------------------------
+
+    @property
+    def grad(self):
+        """dL/d(this tensor), filled in by ``backward()`` for leaves (and ``retain_grad()``)."""
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(_NONLEAF_GRAD_MSG, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    "assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}"
+                )
+            data = self._data
+            if value._data.shape != data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
+                    f"tensor of size '{list(data.shape)}'. Please ensure that the gradient and "
+                    "the tensor are the same size"
+                )
+            if value._data.dtype != data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value._data.dtype.name}' to "
+                    f"a tensor with dtype '{data.dtype.name}'. The gradient must match the "
+                    "tensor's dtype."
+                )
+        self._grad = value
 
     @property
     def data(self) -> Tensor:
@@ -201,7 +242,12 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def contiguous(self, memory_format=None) -> Tensor:
-        return self
+        if self._data.flags.c_contiguous:
+            return self
+        # a transposed/strided view: copy to row-major, so .view() works after it (as in torch)
+        from .ops.elementwise import Clone
+
+        return Clone.apply(self)
 
     @property
     def _version(self) -> int:
@@ -241,6 +287,14 @@ class Tensor:
         return self._data
 
     def __float__(self) -> float:
+        if self.requires_grad and not _warned_float[0]:
+            _warned_float[0] = True  # PyTorch warns once per process
+            warnings.warn(
+                "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+                "behavior.\nConsider using tensor.detach() first.",
+                UserWarning,
+                stacklevel=2,
+            )
         return _float(self.item())
 
     def __int__(self) -> int:
@@ -511,6 +565,9 @@ class Tensor:
         other_rg = isinstance(other, Tensor) and other.requires_grad
         if _mode.enabled and (self.requires_grad or other_rg):
             old = _wrap(self._data.copy(), self.requires_grad, self.grad_fn)
+            # nodes recorded so far keep routing this tensor's gradient to its old history
+            # (the engine follows ``_ep``); only later consumers see the in-place node
+            _function.state.epoch += 1
             res = op.apply(old, other, *extra)
             out = res._data
             if out.shape != self._data.shape:
@@ -518,6 +575,8 @@ class Tensor:
                     f"output with shape {list(self._data.shape)} doesn't match the broadcast "
                     f"shape {list(out.shape)}"
                 )
+            if out.dtype != self._data.dtype:
+                _check_cast(self._data, other)
             # the node saved the snapshot and its own fresh output, never this tensor's memory,
             # so later in-place changes to this tensor cannot corrupt its backward
             np.copyto(self._data, out, casting="unsafe")
@@ -533,11 +592,8 @@ class Tensor:
                 f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                 f"{list(out.shape)}"
             )
-        if out.dtype != self._data.dtype and self._data.dtype.kind != "f" and out.dtype.kind == "f":
-            raise RuntimeError(
-                f"result type Float can't be cast to the desired output type "
-                f"{_dtype.from_numpy_dtype(self._data.dtype).name.capitalize()}"
-            )
+        if out.dtype != self._data.dtype:
+            _check_cast(self._data, other)
         np.copyto(self._data, out, casting="unsafe")
         _counter(self)[0] += 1
         return self
@@ -598,28 +654,40 @@ class Tensor:
     clip_ = clamp_
 
     def zero_(self) -> Tensor:
-        return self.fill_(0)
+        self._check_inplace()
+        if _mode.enabled and self.requires_grad:
+            from .ops.inplace import Zero
+
+            return self._inplace(Zero, None)
+        self._data[...] = 0
+        _counter(self)[0] += 1
+        return self
 
     def fill_(self, value) -> Tensor:
         self._check_inplace()
         if isinstance(value, Tensor):
-            value = value.item()
-        if _mode.enabled and self.requires_grad:
-            from .ops.elementwise import Mul
+            if value._data.ndim != 0:
+                raise RuntimeError(
+                    "fill_ only supports 0-dimension value tensor but got tensor with "
+                    f"{value._data.ndim} dimensions."
+                )
+            if _mode.enabled and (self.requires_grad or value.requires_grad):
+                from .ops.inplace import FillTensor
 
-            return self._inplace(Mul, 0.0)._add_const_(value)
+                return self._inplace(FillTensor, value)
+            value = value._data
+        elif _mode.enabled and self.requires_grad:
+            from .ops.inplace import Fill
+
+            return self._inplace(Fill, value)
         self._data[...] = value
         _counter(self)[0] += 1
         return self
 
-    def _add_const_(self, value):
-        if value == 0:
-            return self
-        return self.add_(value)
-
     def copy_(self, src, non_blocking=False) -> Tensor:
         self._check_inplace()
-        if isinstance(src, Tensor) and src.requires_grad and _mode.enabled:
+        if _mode.enabled and (self.requires_grad or (isinstance(src, Tensor) and
+                                                     src.requires_grad)):
             from .ops.elementwise import CopyFrom
 
             return self._inplace(CopyFrom, src)
@@ -778,6 +846,12 @@ class Tensor:
     def sigmoid(self):
         return Sigmoid.apply(_floating(self))
 
+    def erf(self):
+        """The error function (GELU's building block)."""
+        from .ops.nnops import Erf
+
+        return Erf.apply(_floating(self))
+
     def softmax(self, dim, dtype=None):
         """exp(x) / sum(exp(x)) over ``dim`` (stable: the max is subtracted first)."""
         from .nn.functional import softmax
@@ -806,6 +880,8 @@ class Tensor:
             if max is not None:
                 out = out.minimum(max if isinstance(max, Tensor) else _operand(max, self))
             return out
+        if self._data.dtype.kind != "f" and (type(min) is _float or type(max) is _float):
+            return Clamp.apply(self.float(), min, max)  # int clamped by a float: float32
         return Clamp.apply(self, min, max)
 
     clip = clamp
@@ -1495,6 +1571,30 @@ _BOOL_SUB_MSG = (
     "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
     "invert a mask, use the `~` or `logical_not()` operator instead."
 )
+
+
+def _check_cast(data, other) -> None:
+    """``data op= other`` may not move down a category (float -> int, int -> bool), torch's error.
+
+    The result type is PyTorch's (a Python float is float32), not the NumPy result's.
+    """
+    target = data.dtype
+    if isinstance(other, Tensor):
+        result = _result_dtype(data, other._data)
+    elif isinstance(other, _bool) or other is None:
+        result = target
+    elif isinstance(other, _int):
+        result = target if target.kind != "b" else np.dtype(np.int64)
+    elif isinstance(other, _float):
+        result = target if target.kind == "f" else np.dtype(np.float32)
+    else:
+        result = np.result_type(data, other)
+    if _CATEGORY[result.kind] > _CATEGORY[target.kind]:
+        names = _function._TYPE_NAMES
+        raise RuntimeError(
+            f"result type {names[result.name]} can't be cast to the desired output type "
+            f"{names[target.name]}"
+        )
 
 
 def _is_bool(x) -> bool:

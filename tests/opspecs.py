@@ -285,6 +285,21 @@ spec("where_condition_only", lambda m, x: m.where(x > 0), [case((3, 4))], with_t
 spec("sum_to_size", lambda m, x, size: x.sum_to_size(size),
      [case((3, 4), size=(1, 4)), case((2, 3, 4), size=(3, 1)), case((3, 4), size=(4,))])
 
+# -- softmax family (ops in glassgrad/ops/nnops.py, owned by the nn engineer) ------------------
+
+SOFTMAX_CASES = [case((3, 4), dim=1), case((3, 4), dim=0), case((2, 3, 4), dim=-1),
+                 case((5,), dim=0)]
+spec("softmax", lambda m, x, dim: m.softmax(x, dim), SOFTMAX_CASES)
+spec("log_softmax", lambda m, x, dim: m.log_softmax(x, dim), SOFTMAX_CASES)
+spec("softmax_method", lambda m, x, dim: x.softmax(dim), SOFTMAX_CASES[:1])
+spec("nn_functional_softmax", lambda m, x, dim: m.nn.functional.softmax(x, dim=dim),
+     SOFTMAX_CASES[2:3])
+spec("nn_functional_log_softmax", lambda m, x, dim: m.nn.functional.log_softmax(x, dim=dim),
+     SOFTMAX_CASES[2:3])
+spec("log_softmax_large", lambda m, x, dim: m.log_softmax(x * 1000, dim), [case((3, 4), dim=1)],
+     name_check=False, gradcheck=False, atol32=1e-3, notes="stable: no overflow")
+
+
 # -- shape ---------------------------------------------------------------------------------------
 
 spec("reshape", lambda m, x, shape: m.reshape(x, shape),

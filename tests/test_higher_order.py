@@ -109,22 +109,26 @@ def _inputs(shapes, domain, dtype, seed):
     return out
 
 
-def _derivatives(lib, fn, arrays, seed, order=3):
+def _derivatives(lib, fn, arrays, seed, order=3, grad_pos=None, kwargs=None):
     """[y, g1 per input, g2 per input, g3 per input] as NumPy arrays (None: no gradient)."""
-    xs = [lib.tensor(a, requires_grad=True) for a in arrays]
+    grad_pos = range(len(arrays)) if grad_pos is None else grad_pos
+    xs = [lib.tensor(a, requires_grad=i in grad_pos) for i, a in enumerate(arrays)]
+    diff = [x for i, x in enumerate(xs) if i in grad_pos]
     rng = np.random.default_rng(seed + 1)
-    outs = [fn(lib, *xs)]
-    res = [outs[0].detach().numpy().copy()]
+    res = fn(lib, *xs, **(kwargs or {}))
+    outs = [o for o in (res if isinstance(res, (tuple, list)) else [res])
+            if o.dtype in (lib.float32, lib.float64)]
+    res = [[o.detach().numpy(force=True).copy() for o in outs]]
     for k in range(order):
         # the next order differentiates a random weighting of this order's results
         s = 0
         for o in outs:
-            if o is not None:
-                s = s + (o * lib.tensor(rng.standard_normal(o.shape).astype(o.numpy(
-                    force=True).dtype))).sum()
+            if o is not None and o.requires_grad:
+                w = rng.standard_normal(tuple(o.shape)).astype(arrays[0].dtype)
+                s = s + (o * lib.tensor(w)).sum()
         if not isinstance(s, lib.Tensor) or not s.requires_grad:
             break  # everything left is constant: higher derivatives are all zero
-        outs = lib.autograd.grad(s, xs, create_graph=k < order - 1, allow_unused=True)
+        outs = lib.autograd.grad(s, diff, create_graph=k < order - 1, allow_unused=True)
         res.append([None if g is None else g.detach().numpy(force=True).copy() for g in outs])
     return res
 
@@ -145,14 +149,20 @@ def _compare(got, want, rtol, atol, where):
 
 
 def _run_case(name, fn, shapes, domain, dtype):
-    arrays = _inputs(shapes, domain, dtype, seed=hash(name) % 1000)
-    want = _derivatives(torch, fn, arrays, seed=7)
-    got = _derivatives(gg, fn, arrays, seed=7)
-    tol = (1e-9, 1e-9) if dtype == np.float64 else (2e-4, 2e-4)
+    arrays = _inputs(shapes, domain, dtype, seed=sum(map(ord, name)))
+    _check_orders(name, fn, arrays, dtype)
+
+
+def _check_orders(name, fn, arrays, dtype, grad_pos=None, kwargs=None, tol=None):
+    want = _derivatives(torch, fn, arrays, 7, grad_pos=grad_pos, kwargs=kwargs)
+    got = _derivatives(gg, fn, arrays, 7, grad_pos=grad_pos, kwargs=kwargs)
+    if tol is None:
+        tol = (1e-9, 1e-9) if dtype == np.float64 else (2e-4, 2e-4)
+    n = len(got[1]) if len(got) > 1 else len(arrays)
     for k in range(max(len(got), len(want))):
         # a library that stopped early (everything constant) owes zeros from there on
-        a = got[k] if k < len(got) else [None] * len(arrays)
-        b = want[k] if k < len(want) else [None] * len(arrays)
+        a = got[k] if k < len(got) else [None] * n
+        b = want[k] if k < len(want) else [None] * n
         _compare(a, b, *tol, where=f"{name} order {k} {np.dtype(dtype).name}")
 
 
@@ -169,6 +179,39 @@ def test_higher_order_optional_ops(name, fn, shapes, domain):
     except (AttributeError, NotImplementedError) as e:
         pytest.skip(f"op not available yet: {e}")
     _run_case(name, fn, shapes, domain, np.float64)
+
+
+# -- the core op table (tests/opspecs.py, the ops engineer's) drives the same comparison -------
+
+try:
+    from opspecs import SPECS
+except ImportError:  # pragma: no cover - the table lives beside this file
+    SPECS = []
+
+SPEC_CASES = [
+    (s, shapes, kw) for s in SPECS if s.gradcheck and s.gradgrad
+    and s.grad_positions(len(s.cases[0][0])) for shapes, kw in s.cases[:2]
+]
+
+
+@pytest.mark.parametrize(
+    "spec,shapes,kwargs", SPEC_CASES,
+    ids=[f"{s.name}-{i % 2}" for i, (s, _, _) in enumerate(SPEC_CASES)],
+)
+def test_opspec_second_and_third_derivatives_match_torch(spec, shapes, kwargs):
+    rng = np.random.default_rng(sum(map(ord, spec.name)) + len(shapes))
+    arrays = [mk(rng, shape).astype(np.float64)
+              for mk, shape in zip(spec.makers(len(shapes)), shapes)]
+    extra = spec.extra(rng, shapes) if spec.extra else {}
+
+    def call(lib, *xs, **kw):
+        kw = dict(kw)
+        for k, v in extra.items():
+            kw[k] = lib.tensor(np.array(v))
+        return spec.fn(lib, *xs, **kw)
+
+    _check_orders(spec.name, call, arrays, np.float64, spec.grad_positions(len(arrays)),
+                  kwargs, tol=(1e-7, 1e-9))
 
 
 GRADGRAD = ["mul", "div", "pow_tensor", "exp", "log", "sqrt", "sin", "tanh", "sigmoid",

@@ -78,6 +78,11 @@ LAYERS = [
      lambda: torch.nn.BatchNorm1d(5, affine=False), (6, 5), 2.0),
     ("BatchNorm1dNoStats", lambda: nn.BatchNorm1d(5, track_running_stats=False),
      lambda: torch.nn.BatchNorm1d(5, track_running_stats=False), (6, 5), 2.0),
+    ("PReLU", nn.PReLU, torch.nn.PReLU, (4, 5), 2.0),
+    ("PReLU3", lambda: nn.PReLU(3, 0.1), lambda: torch.nn.PReLU(3, 0.1), (4, 3, 2), 2.0),
+    ("GroupNorm", lambda: nn.GroupNorm(2, 4), lambda: torch.nn.GroupNorm(2, 4), (3, 4, 5), 2.0),
+    ("GroupNorm2d", lambda: nn.GroupNorm(3, 6, eps=1e-3),
+     lambda: torch.nn.GroupNorm(3, 6, eps=1e-3), (2, 6, 2, 3), 2.0),
     ("Sequential", lambda: nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 2)),
      lambda: torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)),
      (4, 5), 1.0),
@@ -85,7 +90,8 @@ LAYERS = [
 
 
 # layers glassgrad composes from other ops, so their last node has another name than torch's
-COMPOSED = {"Mish", "SELU", "CELU", "LogSigmoid", "Softmin", "Linear3d", "Hardtanh", "ReLU6"}
+COMPOSED = {"Mish", "SELU", "CELU", "LogSigmoid", "Softmin", "Linear3d", "Hardtanh", "ReLU6",
+            "PReLU", "PReLU3", "GroupNorm", "GroupNorm2d"}
 
 
 def _randomise_affine(tmod, rng):
@@ -282,8 +288,8 @@ def test_pad_one_hot_normalize():
         ty.backward(torch.tensor(up))
         np.testing.assert_allclose(gx.grad._data, tx.grad.numpy())
         assert gy.grad_fn.name() == ty.grad_fn.name()
-    with pytest.raises(NotImplementedError, match="constant"):
-        F.pad(gg.tensor(x), (1, 1), mode="reflect")
+    with pytest.raises(NotImplementedError, match="Unrecognised padding mode"):
+        F.pad(gg.tensor(x), (1, 1), mode="mirror")
     t = np.array([0, 2, 1, 2])
     assert np.array_equal(F.one_hot(gg.tensor(t))._data, TF.one_hot(torch.tensor(t)).numpy())
     assert np.array_equal(F.one_hot(gg.tensor(t), 5)._data,
@@ -297,6 +303,46 @@ def test_pad_one_hot_normalize():
     tx = torch.tensor(x, requires_grad=True)
     gy, ty = F.normalize(gx, dim=-1), TF.normalize(tx, dim=-1)
     np.testing.assert_allclose(gy._data, ty.detach().numpy(), rtol=1e-12)
+
+
+PAD_CASES = [((1, 2, 5), (2, 1)), ((2, 5), (3, 4)), ((1, 2, 4, 5), (2, -1, 1, 3)),
+             ((1, 1, 4), (-1, 2)), ((1, 1, 3, 4, 5), (1, 2, 2, 1, 0, 2)),
+             ((1, 3, 4, 5), (-1, 2, 1, -2))]
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape,pad", PAD_CASES)
+def test_pad_modes_match_torch(shape, pad, mode):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    gx, tx = gg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    gy, ty = F.pad(gx, pad, mode=mode), TF.pad(tx, pad, mode=mode)
+    np.testing.assert_allclose(gy._data, ty.detach().numpy())
+    up = rng.standard_normal(ty.shape)
+    gy.backward(gg.tensor(up))
+    ty.backward(torch.tensor(up))
+    np.testing.assert_allclose(gx.grad._data, tx.grad.numpy(), rtol=1e-12, atol=1e-14)
+    if mode != "circular":
+        assert gy.grad_fn.name() == ty.grad_fn.name()
+
+
+def test_pad_errors_and_modules_match_torch():
+    x = gg.randn(1, 2, 5)
+    with pytest.raises(RuntimeError, match="Padding size should be less"):
+        F.pad(x, (5, 1), mode="reflect")
+    with pytest.raises(RuntimeError, match="wrapping around more than once"):
+        F.pad(x, (6, 1), mode="circular")
+    with pytest.raises(NotImplementedError, match="not supported for 1D input"):
+        F.pad(gg.randn(5), (1, 1), mode="reflect")
+    for name, args in [("ZeroPad1d", (2,)), ("ZeroPad2d", ((1, 2, 0, 1),)),
+                       ("ConstantPad1d", (2, 3.5)), ("ConstantPad2d", (1, 0.0)),
+                       ("ReflectionPad1d", ((1, 2),)), ("ReflectionPad2d", (2,)),
+                       ("ReplicationPad1d", ((1, 2),)), ("ReplicationPad2d", (1,)),
+                       ("CircularPad1d", (1,)), ("CircularPad2d", ((1, 0, 2, 1),))]:
+        gm, tm = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+        assert repr(gm) == repr(tm)
+        xa = np.random.default_rng(0).standard_normal((2, 3, 4, 5) if "2d" in name else (2, 3, 5))
+        np.testing.assert_allclose(gm(gg.tensor(xa))._data, tm(torch.tensor(xa)).numpy())
 
 
 def test_inplace_activations():
@@ -339,3 +385,89 @@ def test_gelu_exact_values():
     np.testing.assert_allclose(gx.grad._data, tx.grad.numpy(), rtol=1e-12, atol=1e-14)
     assert math.isclose(F.gelu(gg.tensor(1.0, dtype=gg.float64)).item(),
                         0.5 * (1 + math.erf(1 / math.sqrt(2))), rel_tol=1e-15)
+
+
+# -- finite differences: first and second derivatives of every fused nn op -----------------------
+
+def _ho_cases():
+    rng = np.random.default_rng(0)
+
+    def T(*shape, lo=None, hi=None):
+        a = rng.uniform(lo, hi, shape) if lo is not None else rng.standard_normal(shape)
+        return gg.tensor(a, dtype=gg.float64, requires_grad=True)
+
+    t = gg.tensor([0, 2, 1])
+    pw = gg.tensor([1.0, 2.0, 3.0, 0.5], dtype=gg.float64)
+    return {
+        "linear": (F.linear, (T(3, 4), T(2, 4), T(2))),
+        "linear_nobias": (F.linear, (T(2, 3, 4), T(2, 4))),
+        "leaky_relu": (lambda x: F.leaky_relu(x, 0.2), (T(3, 4),)),
+        "elu": (lambda x: F.elu(x, 0.7), (T(3, 4),)),
+        "gelu": (F.gelu, (T(3, 4),)),
+        "gelu_tanh": (lambda x: F.gelu(x, approximate="tanh"), (T(3, 4),)),
+        "silu": (F.silu, (T(3, 4),)),
+        "softplus": (lambda x: F.softplus(x, 2.0), (T(3, 4),)),
+        "softmax": (lambda x: F.softmax(x, 1), (T(3, 4),)),
+        "log_softmax": (lambda x: F.log_softmax(x, 0), (T(3, 4),)),
+        "layer_norm": (lambda x, w, b: F.layer_norm(x, (4,), w, b), (T(3, 4), T(4), T(4))),
+        "embedding": (lambda w: F.embedding(gg.tensor([[0, 2], [2, 1]]), w), (T(3, 2),)),
+        "pad": (lambda x: F.pad(x, (1, -1, 2, 0)), (T(3, 4),)),
+        "pad_reflect": (lambda x: F.pad(x, (2, 1), mode="reflect"), (T(2, 3, 4),)),
+        "pad_circular": (lambda x: F.pad(x, (1, 2, 1, 0), mode="circular"), (T(1, 3, 4),)),
+        "erf": (gg.erf, (T(3, 4),)),
+        "mse": (F.mse_loss, (T(3, 4), T(3, 4))),
+        "smooth_l1": (lambda x, y: F.smooth_l1_loss(x, y, beta=0.5), (T(3, 4), T(3, 4))),
+        "huber": (lambda x, y: F.huber_loss(x, y, reduction="none"), (T(3, 4), T(3, 4))),
+        "bce": (F.binary_cross_entropy, (T(3, 4, lo=0.1, hi=0.9), T(3, 4, lo=0, hi=1))),
+        "bce_logits": (lambda x, y: F.binary_cross_entropy_with_logits(x, y, pos_weight=pw),
+                       (T(3, 4), T(3, 4, lo=0, hi=1))),
+        "nll": (lambda x: F.nll_loss(x, t), (T(3, 4),)),
+        "cross_entropy": (lambda x: F.cross_entropy(x, t, label_smoothing=0.1), (T(3, 4),)),
+        "cross_entropy_probs": (F.cross_entropy, (T(3, 4), T(3, 4, lo=0, hi=1))),
+        "kl_div": (lambda x, p: F.kl_div(x, p, reduction="batchmean"),
+                   (T(3, 4), T(3, 4, lo=0.1, hi=1))),
+    }
+
+
+HO = _ho_cases()
+
+
+@pytest.mark.parametrize("name", list(HO))
+def test_gradcheck_and_gradgradcheck(name):
+    fn, args = HO[name]
+    assert gg.autograd.gradcheck(fn, args)
+    assert gg.autograd.gradgradcheck(fn, args)
+
+
+@pytest.mark.parametrize("dtype,tol", DTYPES)
+@pytest.mark.parametrize("kind", ["bilinear", "bilinear_nobias", "cosine", "pairwise", "pairwise1"])
+def test_two_input_layers(kind, dtype, tol):
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    if kind.startswith("bilinear"):
+        bias = kind == "bilinear"
+        tmod = torch.nn.Bilinear(3, 4, 2, bias=bias).to(_tdt(dtype))
+        gmod = nn.Bilinear(3, 4, 2, bias=bias).to(_gdt(dtype))
+        shapes = ((5, 3), (5, 4))
+    elif kind == "cosine":
+        tmod, gmod = torch.nn.CosineSimilarity(dim=1), nn.CosineSimilarity(dim=1)
+        shapes = ((5, 3), (5, 3))
+    else:
+        p = 1.0 if kind == "pairwise1" else 2.0
+        tmod, gmod = torch.nn.PairwiseDistance(p), nn.PairwiseDistance(p)
+        shapes = ((5, 3), (5, 3))
+    _copy_weights(gmod, tmod)
+    xs = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    gx = [gg.tensor(x, requires_grad=True) for x in xs]
+    tx = [torch.tensor(x, requires_grad=True) for x in xs]
+    gy, ty = gmod(*gx), tmod(*tx)
+    np.testing.assert_allclose(gy._data, ty.detach().numpy(), rtol=tol, atol=tol)
+    up = rng.standard_normal(ty.shape).astype(dtype)
+    gy.backward(gg.tensor(up))
+    ty.backward(torch.tensor(up))
+    for a, b in zip(gx, tx):
+        np.testing.assert_allclose(a.grad._data, b.grad.numpy(), rtol=tol, atol=tol)
+    gparams = dict(gmod.named_parameters())
+    for name, tp in tmod.named_parameters():
+        np.testing.assert_allclose(gparams[name].grad._data, tp.grad.numpy(), rtol=tol, atol=tol)
+    assert repr(gmod) == repr(tmod)

@@ -314,7 +314,7 @@ def test_modulelist_and_moduledict():
     assert isinstance(md.pop("c"), nn.Tanh) and len(md) == 2
 
 
-# -- Linear -----------------------------------------------------------------------------------------
+# -- Linear ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
 @pytest.mark.parametrize("shape", [(5, 3), (2, 4, 3), (3,)])
@@ -359,3 +359,54 @@ def test_linear_errors_and_init():
     a = nn.Linear(3, 3).weight._data.copy()
     gg.manual_seed(0)
     assert np.array_equal(nn.Linear(3, 3).weight._data, a)
+
+
+def test_parameter_list_and_dict_match_torch():
+    g = nn.ParameterList([nn.Parameter(gg.randn(2, 3)), gg.randn(3, dtype=gg.float64)])
+    t = torch.nn.ParameterList([torch.nn.Parameter(torch.randn(2, 3)),
+                                torch.randn(3, dtype=torch.float64)])
+    assert repr(g).replace("glassgrad.", "torch.") == repr(t)
+    assert [n for n, _ in g.named_parameters()] == [n for n, _ in t.named_parameters()]
+    assert isinstance(g[1], nn.Parameter) and len(g) == 2
+    g.append(gg.ones(1))
+    assert len(list(g.parameters())) == 3 and len(g[1:]) == 2
+    gd = nn.ParameterDict({"a": nn.Parameter(gg.randn(2)), "b": gg.randn(2, 2)})
+    td = torch.nn.ParameterDict({"a": torch.nn.Parameter(torch.randn(2)), "b": torch.randn(2, 2)})
+    assert repr(gd) == repr(td)
+    assert list(gd.state_dict()) == list(td.state_dict())
+    assert isinstance(gd["b"], nn.Parameter) and "a" in gd and len(gd) == 2
+    gd.pop("a")
+    assert list(gd.keys()) == ["b"]
+    with pytest.raises(RuntimeError, match="should not be called"):
+        g()
+
+
+def test_clip_grad_norm_and_value_match_torch():
+    rng = np.random.default_rng(0)
+    shapes = [(3, 4), (4,), (2, 2)]
+    for norm_type in (2.0, 1.0, float("inf"), 3.0):
+        for max_norm in (0.5, 1e3):
+            grads = [rng.standard_normal(s) for s in shapes]
+            gp = [nn.Parameter(gg.zeros(*s, dtype=gg.float64)) for s in shapes]
+            tp = [torch.nn.Parameter(torch.zeros(*s, dtype=torch.float64)) for s in shapes]
+            for p, a in zip(gp, grads):
+                p.grad = gg.tensor(a)
+            for p, a in zip(tp, grads):
+                p.grad = torch.tensor(a)
+            gn = nn.utils.clip_grad_norm_(gp, max_norm, norm_type)
+            tn = torch.nn.utils.clip_grad_norm_(tp, max_norm, norm_type)
+            assert abs(float(gn) - float(tn)) < 1e-12
+            for a, b in zip(gp, tp):
+                np.testing.assert_allclose(a.grad._data, b.grad.numpy(), rtol=1e-12)
+    nn.utils.clip_grad_value_(gp, 0.1)
+    torch.nn.utils.clip_grad_value_(tp, 0.1)
+    for a, b in zip(gp, tp):
+        np.testing.assert_allclose(a.grad._data, b.grad.numpy())
+    gp[0].grad._data[0, 0] = np.nan
+    with pytest.raises(RuntimeError, match="non-finite"):
+        nn.utils.clip_grad_norm_(gp, 1.0, error_if_nonfinite=True)
+    m = nn.Linear(3, 2)
+    vec = nn.utils.parameters_to_vector(m.parameters())
+    assert vec.shape == (8,)
+    nn.utils.vector_to_parameters(vec * 0 + 1, m.parameters())
+    assert np.all(m.weight._data == 1) and np.all(m.bias._data == 1)

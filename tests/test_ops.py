@@ -455,6 +455,27 @@ def test_edge_values_match_torch():
         np.testing.assert_allclose(x.grad._data, xt.grad.numpy(), equal_nan=True)
 
 
+@pytest.mark.parametrize("expr", [
+    "m.where(m.tensor([True, False]), m.tensor([1, 2]), 0.5)",
+    "m.where(m.tensor([True, False]), m.tensor([1.0, 2.0]), m.tensor([1, 2]))",
+    "m.tensor([1, 2]).clamp(0.5)", "m.tensor([1, 2]).clamp(0, 1)",
+    "m.tensor([1, 2]) ** 0.5", "m.tensor([1, 2]) ** m.tensor([2.0, 3.0])",
+    "2.5 ** m.tensor([1, 2])", "m.maximum(m.tensor([1, 2]), m.tensor([1.5, 0.0]))",
+    "m.tensor([1, 2], dtype=m.int32) + m.tensor([1, 2])", "m.tensor([1, 2]).sqrt()",
+    "m.tensor([[1, 2], [3, 4]]).cumsum(0)", "m.cat([m.tensor([1]), m.tensor([1.0])])",
+    "m.stack([m.tensor([1]), m.tensor([True])])", "m.tensor([1, 2]).logsumexp(0)",
+    "m.tensor([1, 2]).sum(dtype=m.float32)",
+    "m.tensor([1, 2]).masked_fill(m.tensor([True, False]), 3.7)",
+    "m.tensor([1, 2]).reciprocal()", "m.tensor([1, 2]).sign()",
+])
+def test_mixed_dtype_results_match_torch(expr):
+    got = eval(expr, {"m": gg})
+    want = eval(expr, {"m": torch})
+    assert _dtype_name(got) == _dtype_name(want)
+    np.testing.assert_allclose(np.asarray(got.tolist(), dtype=float),
+                               np.asarray(want.tolist(), dtype=float), rtol=1e-6)
+
+
 def test_int_division_by_zero_gives_float_inf():
     out = gg.tensor([1, 2]) / gg.tensor([0, 0])
     assert out.dtype == gg.float32 and out.tolist() == [float("inf")] * 2

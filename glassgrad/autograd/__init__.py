@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .anomaly import detect_anomaly, set_detect_anomaly
 from .engine import run_backward
 from .function import Function, once_differentiable
 from .grad_mode import (
@@ -19,6 +20,7 @@ __all__ = [
     "Function",
     "GradcheckError",
     "backward",
+    "detect_anomaly",
     "enable_grad",
     "grad",
     "gradcheck",
@@ -27,13 +29,14 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "once_differentiable",
+    "set_detect_anomaly",
     "set_grad_enabled",
 ]
 
 
 def _root_grad(t, gradient, i=0):
     """The gradient to start from: ones for a scalar, else the caller's ``gradient``."""
-    from ..tensor import Tensor
+    from ..tensor import Size, Tensor
 
     if gradient is None:
         if t._data.size != 1:
@@ -42,8 +45,8 @@ def _root_grad(t, gradient, i=0):
     g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
     if g.shape != t._data.shape:
         raise RuntimeError(
-            f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and output[{i}] "
-            f"has a shape of {tuple(t._data.shape)}."
+            f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g.shape)!r} and "
+            f"output[{i}] has a shape of {Size(t._data.shape)!r}."
         )
     return g.astype(t._data.dtype, copy=False)
 

@@ -152,6 +152,7 @@ def apply_custom(cls, args, kwargs):
     ctx._out_vc = None
     ctx._out_pos = -1
     ctx._retain = None
+    ctx._ep = _function.state.epoch
     is_tensor = [isinstance(a, Tensor) for a in args]
     ctx.inputs = [a if (tt and a.requires_grad) else None for a, tt in zip(args, is_tensor)]
     ctx._is_tensor = is_tensor
@@ -206,9 +207,9 @@ def apply_custom(cls, args, kwargs):
                 result.append(o)
                 continue
             is_dirty = any(o is d for d in dirty)
+            differentiable = o._data.dtype.kind == "f" and not any(o is n for n in non_diff)
             if any(o is a for a in args) and not is_dirty:
                 o = wrap(o._data, False, None)  # an input returned as is: a new alias of it
-            differentiable = o._data.dtype.kind == "f" and not any(o is n for n in non_diff)
             if differentiable:
                 o.grad_fn = ctx
                 o.requires_grad = True

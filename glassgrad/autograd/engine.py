@@ -68,9 +68,23 @@ def topo_order(roots):
             for t in inputs:
                 if t is not None:
                     fn = t.grad_fn
+                    if fn is not None and fn._ep > node._ep:
+                        fn = _history_before(fn, node._ep)
                     if fn is not None and fn not in visited:
                         push(fn)
     return order
+
+
+def _history_before(fn, ep):
+    """The node a tensor's gradient goes to for a consumer recorded at epoch ``ep``.
+
+    An in-place op recorded after that consumer rebased the tensor onto a newer node (a larger
+    ``_ep``); the consumer saw the value before it, which that node holds as its first input.
+    """
+    while fn is not None and fn._ep > ep:
+        old = fn.inputs[0]
+        fn = None if old is None else old.grad_fn
+    return fn
 
 
 def _add_to_node(grads, fn, t, gi):
@@ -113,6 +127,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     state.higher = False
     _mode.enabled = False
     bhooks = state.backward_hooks
+    pending = None  # leaves with hooks: their hooks see the summed gradient, once
     try:
         for t, g in leaf_roots:
             _deliver_leaf(t, g, False, Tensor, _wrap)
@@ -141,6 +156,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 if gi.dtype is not data.dtype and gi.dtype != data.dtype:
                     gi = gi.astype(data.dtype)
                 fn = t.grad_fn
+                if fn is not None and fn._ep > node._ep:
+                    fn = _history_before(fn, node._ep)
                 if fn is not None:
                     if fn._nout == 1:
                         prev = grads.get(fn)
@@ -158,7 +175,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     else:
                         grad._data += gi
                 else:
-                    _deliver_leaf(t, gi, False, Tensor, _wrap)
+                    if pending is None:
+                        pending = {}
+                    _pend(pending, t, gi)
+        if pending:
+            for t, g in pending.values():
+                _deliver_leaf(t, g, False, Tensor, _wrap)
     finally:
         state.higher = prev_higher
         _mode.enabled = prev_mode
@@ -172,6 +194,8 @@ def _needed_nodes(order, leaf_targets, node_targets):
             if t is None:
                 continue
             fn = t.grad_fn
+            if fn is not None and fn._ep > node._ep:
+                fn = _history_before(fn, node._ep)
             if fn is None:
                 if id(t) in leaf_targets:
                     needed.add(node)
@@ -220,12 +244,11 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
     state.higher = create_graph
     _mode.enabled = create_graph
     bhooks = state.backward_hooks
+    pending = {}  # leaves: summed first, so that their hooks run once on the total
     try:
         for t, g in leaf_roots:
-            if capture is None:
-                _deliver_leaf(t, g, create_graph, Tensor, _wrap)
-            elif id(t) in leaf_targets:
-                _capture_leaf(t, g, leaf_targets, results)
+            if capture is None or id(t) in leaf_targets:
+                _pend(pending, t, g)
         for node in reversed(order):
             g = grads.pop(node, None)
             if g is None:
@@ -266,17 +289,28 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
                 if gdt != data.dtype:
                     gi = gi.to(data.dtype) if create_graph else gi.astype(data.dtype)
                 fn = t.grad_fn
+                if fn is not None and fn._ep > node._ep:
+                    fn = _history_before(fn, node._ep)
                 if fn is None:
-                    if capture is None:
-                        _deliver_leaf(t, gi, create_graph, Tensor, _wrap)
-                    elif id(t) in leaf_targets:
-                        _capture_leaf(t, gi, leaf_targets, results)
+                    if capture is None or id(t) in leaf_targets:
+                        _pend(pending, t, gi)
                 else:
                     _add_to_node(grads, fn, t, gi)
+        for t, g in pending.values():
+            if capture is None:
+                _deliver_leaf(t, g, create_graph, Tensor, _wrap)
+            else:
+                _capture_leaf(t, g, leaf_targets, results)
     finally:
         state.higher = prev_higher
         _mode.enabled = prev_mode
     return results
+
+
+def _pend(pending, t, g):
+    key = id(t)
+    prev = pending.get(key)
+    pending[key] = (t, g) if prev is None else (t, prev[1] + g)
 
 
 def _capture_leaf(t, g, leaf_targets, results):

@@ -12,6 +12,8 @@ operators are reached through ``ctx.ns`` (NumPy or glassgrad), so one formula se
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .grad_mode import _mode
@@ -36,6 +38,9 @@ class _State:
     """
 
     higher = False
+    # bumped by every recorded in-place op: a node made before the bump (smaller ``_ep``) saw
+    # its input tensors' history before that in-place op rebased them (PyTorch's sequence_nr)
+    epoch = 0
     forward_hooks: list = []
     backward_hooks: list = []
     anomaly = False
@@ -80,7 +85,9 @@ class Function:
                 return 2 * x * g
     """
 
-    __slots__ = ("inputs", "_saved", "_versions", "_out_vc", "_out_pos", "_retain", "__weakref__")
+    __slots__ = (
+        "inputs", "_saved", "_versions", "_out_vc", "_out_pos", "_retain", "_ep", "__weakref__",
+    )
 
     _raw = False  # built-in ops: forward/backward run on ndarrays
     # built-in ops whose first argument is their only tensor (the rest: dim, shape, ...), so
@@ -198,6 +205,7 @@ class Function:
                 out = _as_array_out(ctx, out)
             if x.requires_grad and _mode.enabled:
                 ctx.inputs = (x,)
+                ctx._ep = state.epoch
                 ctx._out_vc = None
                 ctx._out_pos = -1
                 ctx._retain = None
@@ -236,6 +244,7 @@ class Function:
                 out = _as_array_out(ctx, out)
             if (ga or gb) and _mode.enabled:
                 ctx.inputs = (a if ga else None, b if gb else None)
+                ctx._ep = state.epoch
                 ctx._out_vc = None
                 ctx._out_pos = -1
                 ctx._retain = None
@@ -273,6 +282,7 @@ class Function:
             out = _as_array_out(ctx, out)
         if record and _mode.enabled:
             ctx.inputs = inputs
+            ctx._ep = state.epoch
             ctx._out_vc = None
             ctx._out_pos = -1
             ctx._retain = None
@@ -391,16 +401,34 @@ _FREED_MSG = (
 )
 
 
+_TYPE_NAMES = {
+    "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+}
+
+
 def _modified_msg(t, node, expected, now=None) -> str:
+    """PyTorch's error for a saved tensor changed in place before backward used it.
+
+    ``t``: the saved input Tensor, or None for the node's own saved output.
+    """
+    from .._dtype import _PREFIX
+
     if t is not None:
-        shape = list(t._data.shape)
-        kind = t._data.dtype.name
+        arr = t._data
         now = _version(t)
-        what = f"[{kind} tensor of shape {shape}]"
-        if t.grad_fn is not None:
-            what += f", which is output 0 of {t.grad_fn.name()},"
+        maker = t.grad_fn  # the tensor's history now (an in-place op rebased it)
     else:
-        what = f"[output of {node.name()}]"
+        arr = node._saved[node._out_pos]
+        maker = node  # an output saved by its own node names that node
+    type_name = _TYPE_NAMES.get(arr.dtype.name, arr.dtype.name)
+    what = f"[{_PREFIX[0]}.{type_name}Tensor {list(arr.shape)}]"
+    if maker is not None:
+        try:
+            out_nr = t._oidx if t is not None else 0
+        except AttributeError:
+            out_nr = 0
+        what += f", which is output {out_nr} of {re.sub(r'Backward[0-9]*$', '', maker.name())},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: {what} is at version {now}; expected version {expected} instead. Hint: the "

@@ -39,7 +39,16 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):  # noqa: N801
+class _NoParamDecorator(_GradModeContext):
+    """Also usable bare, ``@no_grad`` without parentheses, as in PyTorch 2."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecorator):  # noqa: N801
     """Ops inside record no graph. Use as ``with glassgrad.no_grad():`` or as a decorator.
 
     >>> import glassgrad
@@ -53,7 +62,7 @@ class no_grad(_GradModeContext):  # noqa: N801
     _target = False
 
 
-class enable_grad(_GradModeContext):  # noqa: N801
+class enable_grad(_NoParamDecorator):  # noqa: N801
     """Turn recording back on inside a ``no_grad`` block."""
 
     _target = True

@@ -213,16 +213,22 @@ class Checker:
                 step.where, step)
         biggest = max(norms.values())
         loss_small = step.loss is not None and abs(step.loss) < 1e-6
+        stuck = []
         for name, v in norms.items():
             tiny = biggest > 0 and v < VANISH_REL * biggest or biggest == 0 and not loss_small
             self.vanish[name] = self.vanish.get(name, 0) + 1 if tiny else 0
             if self.vanish[name] >= VANISH_STEPS and not loss_small:
-                self.warn(
-                    "vanishing gradients",
-                    f"{name}'s gradient norm is {V.fmt_num(v)} against {V.fmt_num(biggest)} for "
-                    f"the largest, for {self.vanish[name]} steps: it barely learns. Saturating "
-                    "activations (sigmoid, tanh) or a bad initialisation?",
-                    step.where, step, key=name)
+                stuck.append((name, v))
+        if stuck:
+            names = ", ".join(f"{n} ({V.fmt_num(v)})" for n, v in stuck[:4])
+            more = f" and {len(stuck) - 4} more" if len(stuck) > 4 else ""
+            self.warn(
+                "vanishing gradients",
+                f"{len(stuck)} of {len(norms)} parameters have gradient norms below "
+                f"{VANISH_REL:g} times the largest ({V.fmt_num(biggest)}) for {VANISH_STEPS} steps, "
+                f"so they barely learn: {names}{more}. Saturating activations (sigmoid, tanh), "
+                "a deep plain stack, or a bad initialisation?",
+                step.where, step, key="vanishing")
 
     def _relu(self, step):
         for n in step.nodes:

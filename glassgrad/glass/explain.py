@@ -149,7 +149,9 @@ def local_term(step: Step, node: GNode, pos: int, scalars: dict) -> Term | None:
         if isinstance(c, (int, float)):
             if c == 2:
                 return Term(2.0, [_factor(lab(0))])
-            return Term(float(c), [f"{_factor(lab(0))}^{V.fmt_num(c - 1)}"])
+            e = c - 1
+            e_txt = str(int(e)) if float(e).is_integer() else V.fmt_num(e)
+            return Term(float(c), [f"{_factor(lab(0))}^{e_txt}"])
         return None
     if op == "MeanBackward0":
         return Term(1.0, [], ["N"])

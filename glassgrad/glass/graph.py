@@ -42,6 +42,7 @@ class Graph:
         self.edges = edges
         self.title = title
         self._layout = None
+        self.collapsed_from = None  # the full graph, when this one was collapsed by module
 
     # -- building -----------------------------------------------------------------------------
 
@@ -94,7 +95,7 @@ class Graph:
             seen.add(gid)
             if gid.startswith("m:"):
                 nodes.append({"id": gid, "kind": "module",
-                              "lines": [gid[2:], f"{counts[gid]} ops"], "tip": gid[2:]})
+                              "lines": [gid[2:], f"{counts[gid]} nodes"], "tip": gid[2:]})
             else:
                 nodes.append(n)
         edges = []
@@ -104,7 +105,9 @@ class Graph:
             if ga != gb and (ga, gb) not in eseen:
                 eseen.add((ga, gb))
                 edges.append((ga, gb))
-        return Graph(nodes, edges, self.title + " (collapsed by module)")
+        g = Graph(nodes, edges, self.title + " (collapsed by module)")
+        g.collapsed_from = self
+        return g
 
     # -- layout -------------------------------------------------------------------------------
 

@@ -35,21 +35,33 @@ def where(frame) -> str:
     """``file:line`` of a frame, the file relative to the working directory when inside it."""
     if frame is None:
         return "?"
-    fn = frame.f_code.co_filename
-    try:
-        rel = os.path.relpath(fn)
-        if not rel.startswith(".."):
-            fn = rel
-    except ValueError:
-        pass
-    return f"{fn}:{frame.f_lineno}"
+    return f"{_rel(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+
+_REL: dict = {}
+
+
+def _rel(fn: str) -> str:
+    """A file name relative to the working directory when inside it (cached per file)."""
+    key = (fn, os.getcwd())
+    out = _REL.get(key)
+    if out is None:
+        out = fn
+        try:
+            rel = os.path.relpath(fn)
+            if not rel.startswith(".."):
+                out = rel
+        except ValueError:
+            pass
+        _REL[key] = out
+    return out
 
 
 def _is_tensor(v, Tensor) -> bool:
     return isinstance(v, Tensor)
 
 
-def scan(frame, wanted: dict, Tensor) -> dict:
+def scan(frame, wanted: dict, Tensor, spaces: str = "lg") -> dict:
     """Names of the objects in ``wanted`` (``{id: obj}``) among the frame's locals, then globals.
 
     Returns ``{id: name}``. Locals win (``x`` inside ``forward(x)`` over the global ``X``);
@@ -58,7 +70,10 @@ def scan(frame, wanted: dict, Tensor) -> dict:
     found = {}
     if frame is None or not wanted:
         return found
-    for space in (frame.f_locals, frame.f_globals):
+    chosen = [frame.f_locals] if "l" in spaces else []
+    if "g" in spaces and frame.f_globals is not frame.f_locals:
+        chosen.append(frame.f_globals)
+    for space in chosen:
         for name, v in list(space.items()):
             if name.startswith("_") or type(v) is not Tensor and not isinstance(v, Tensor):
                 continue

@@ -44,6 +44,7 @@ from . import values as V
 from .record import GNode, Step, Update, expression, rule_lines
 
 _BINARY = ("AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0", "PowBackward0")
+LOCAL_LIMIT = 4096  # local gradients (an extra backward call) only for outputs this small
 _LOCAL_MODULES = ("glassgrad.ops.elementwise", "glassgrad.ops.reduce")
 
 
@@ -75,6 +76,7 @@ class Trace:
         self._param_names = {}
         self._module_names = {}
         self._optims = []
+        self._scanned = set()
         self._orig_backward = None
         self._checker = None
         self._active = False
@@ -187,7 +189,7 @@ class Trace:
             # outputs too large to keep)
             rec.alive = (out > 0).reshape(-1, out.shape[-1]).any(axis=0)
         rec.shape = tuple(out.shape)
-        rec.dtype = out.dtype.name
+        rec.dtype = V.dtype_name(out.dtype)
         rec.name = None
         rec.module = None
         frame = N.user_frame(2)
@@ -196,7 +198,9 @@ class Trace:
         if mod is not None:
             rec.module = weakref.ref(mod) if _weakrefable(mod) else None
         if unnamed:
-            found = N.scan(frame, unnamed, Tensor)
+            # leaves may be globals (w, X); intermediates are looked for in the locals only
+            leaves_unnamed = any(t.grad_fn is None for t in unnamed.values())
+            found = N.scan(frame, unnamed, Tensor, "lg" if leaves_unnamed else "l")
             for k, name in found.items():
                 t = unnamed[k]
                 if t.grad_fn is None:
@@ -240,7 +244,8 @@ class Trace:
         products = [V.keep(x) if x is not None and ins[i] is not None else None
                     for i, x in enumerate(input_grads)]
         local = []
-        if not state.higher and type(g) is np.ndarray and type(node).__module__ in _LOCAL_MODULES:
+        if (not state.higher and type(g) is np.ndarray and g.size <= LOCAL_LIMIT
+                and type(node).__module__ in _LOCAL_MODULES):
             try:
                 ones = np.ones_like(g)
                 loc = node.backward(node, ones)
@@ -256,8 +261,9 @@ class Trace:
                 sent.append(None)
                 continue
             if type(gi) is np.ndarray and gi.shape != t._data.shape:
-                gi = engine._sum_to(gi, t._data.shape)
-            kept = V.keep(gi)
+                kept = V.keep(engine._sum_to(gi, t._data.shape))
+            else:
+                kept = products[len(sent)]  # nothing was summed: the product itself
             sent.append(kept)
             if t.grad_fn is None:
                 self._leaf_contrib.setdefault(id(t), (t, []))[1].append(kept)
@@ -315,12 +321,18 @@ class Trace:
         step.loss = float(root._data.reshape(-1)[0]) if root._data.size == 1 else None
         step.where = N.where(self._frame)
         frame = self._frame
-        pnames, optims, mnames = N.modules_and_optimizers(frame)
-        self._param_names.update(pnames)
-        self._module_names.update(mnames)
-        for o in optims:
-            if o not in self._optims:
-                self._optims.append(o)
+        # modules and optimizers in the caller's frames: looked for again only when this step
+        # has a parameter not seen before (not every step)
+        leaf_ids = {id(t) for n in nodes_of(roots) for t in (n.inputs or ())
+                    if t is not None and t.grad_fn is None}
+        if not leaf_ids <= self._scanned:
+            self._scanned |= leaf_ids
+            pnames, optims, mnames = N.modules_and_optimizers(frame)
+            self._param_names.update(pnames)
+            self._module_names.update(mnames)
+            for o in optims:
+                if o not in self._optims:
+                    self._optims.append(o)
         # names of intermediates held by the caller (``loss``, ``y_hat``)
         wanted = {id(r): r for r in roots}
         found = N.scan(frame, wanted, Tensor)
@@ -354,7 +366,7 @@ class Trace:
             g.param = t.requires_grad
             g.label = g.name or (V.fmt(val, 4) if V.is_small(val) and val.size <= 4 else kind)
             g.shape = tuple(t._data.shape)
-            g.dtype = t._data.dtype.name
+            g.dtype = V.dtype_name(t._data.dtype)
             g.value = val
             if t.requires_grad:
                 gb = self._grad_before.get(k)
@@ -536,6 +548,10 @@ class Trace:
 
     def __repr__(self) -> str:
         return f"<glass.Trace: {len(self.steps)} steps, {len(self.warnings)} warnings>"
+
+
+def nodes_of(roots):
+    return engine.topo_order([r.grad_fn for r in roots if r.grad_fn is not None])
 
 
 def _guess_const(g, pos) -> str:

@@ -22,17 +22,24 @@ class Summary:
 
     def __init__(self, a: np.ndarray):
         self.shape = tuple(a.shape)
-        self.dtype = a.dtype.name
-        finite = np.isfinite(a) if a.dtype.kind in "fc" else np.ones(a.shape, bool)
-        self.nonfinite = int(a.size - np.count_nonzero(finite))
-        af = a.astype(np.float64) if a.dtype.kind in "biu" else a
-        with np.errstate(all="ignore"):
-            self.mean = float(np.mean(af)) if a.size else 0.0
-            self.std = float(np.std(af)) if a.size else 0.0
-            self.min = float(np.min(af)) if a.size else 0.0
-            self.max = float(np.max(af)) if a.size else 0.0
-            self.norm = float(np.sqrt(np.sum(np.square(af, dtype=np.float64)))) if a.size else 0.0
-        self.zeros = int(a.size - np.count_nonzero(a))
+        self.dtype = dtype_name(a.dtype)
+        flat = a.reshape(-1)
+        if flat.dtype.kind not in "fc":
+            flat = flat.astype(np.float64)
+        n = flat.size
+        # four passes (sum, dot, min, max) instead of one per statistic: tracing stays cheap
+        total = float(flat.sum()) if n else 0.0
+        sq = float(np.dot(flat, flat).real) if n else 0.0
+        self.min = float(flat.min()) if n else 0.0
+        self.max = float(flat.max()) if n else 0.0
+        self.nonfinite = 0
+        if not (math.isfinite(total) and math.isfinite(sq)):
+            self.nonfinite = int(n - np.count_nonzero(np.isfinite(flat)))
+        self.mean = total / n if n else 0.0
+        self.norm = math.sqrt(sq) if sq >= 0 else float("nan")
+        var = sq / n - self.mean * self.mean if n else 0.0
+        self.std = math.sqrt(var) if var > 0 else (0.0 if var > -1e30 else float("nan"))
+        self.zeros = None
 
     def to_json(self) -> dict:
         return {
@@ -44,6 +51,17 @@ class Summary:
     def __repr__(self) -> str:
         return (f"<{list(self.shape)} mean={fmt_num(self.mean)} std={fmt_num(self.std)} "
                 f"min={fmt_num(self.min)} max={fmt_num(self.max)}>")
+
+
+_DTYPE_NAMES: dict = {}
+
+
+def dtype_name(dt) -> str:
+    """``np.dtype.name``, cached (NumPy computes it anew on every access)."""
+    name = _DTYPE_NAMES.get(dt)
+    if name is None:
+        name = _DTYPE_NAMES[dt] = dt.name
+    return name
 
 
 def keep(a):

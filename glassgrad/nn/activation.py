@@ -219,3 +219,26 @@ class LogSoftmax(Softmax):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.log_softmax(input, self.dim, _stacklevel=5)
+
+
+class PReLU(Module):
+    """y = x if x > 0 else a * x, with a learnable slope ``a`` (one, or one per channel)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        from .. import creation
+        from .parameter import Parameter
+
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(creation.full((num_parameters,), init, dtype=dtype))
+
+    def reset_parameters(self) -> None:
+        self.weight._data[...] = self.init
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

@@ -24,11 +24,45 @@ from ..random import _rng
 from ..tensor import Tensor, _counter, _result_dtype, _wrap
 
 __all__ = [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu",
-    "cosine_similarity", "cross_entropy", "dropout", "elu", "embedding", "gelu", "hardtanh",
-    "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
-    "logsigmoid", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "relu", "relu6",
-    "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "tanh",
+    "bilinear",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "celu",
+    "cosine_similarity",
+    "cross_entropy",
+    "dropout",
+    "elu",
+    "embedding",
+    "gelu",
+    "group_norm",
+    "hardtanh",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "layer_norm",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "logsigmoid",
+    "mish",
+    "mse_loss",
+    "nll_loss",
+    "normalize",
+    "one_hot",
+    "pad",
+    "pairwise_distance",
+    "prelu",
+    "relu",
+    "relu6",
+    "scaled_dot_product_attention",
+    "selu",
+    "sigmoid",
+    "silu",
+    "smooth_l1_loss",
+    "softmax",
+    "softmin",
+    "softplus",
+    "tanh",
 ]
 
 
@@ -216,6 +250,22 @@ def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Te
     return nnops.LogSoftmax.apply(input, dim)
 
 
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """y = x if x > 0 else weight * x; ``weight`` (1,) or (C,) applies per channel (dim 1)."""
+    from ..functional import where
+
+    w = weight
+    if weight.numel() != 1:
+        if input.ndim < 2 or input.shape[1] != weight.numel():
+            raise RuntimeError(
+                f"Mismatch of parameter numbers and input channel size. Found parameter numbers "
+                f"= {weight.numel()} and channel size = "
+                f"{input.shape[1] if input.ndim >= 2 else 1}."
+            )
+        w = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
+    return where(input > 0, input, input * w)
+
+
 # -- dropout, embedding, normalisation, padding ----------------------------------------------------
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -291,10 +341,34 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     return nnops.LayerNorm.apply(input, weight, bias, k, eps)
 
 
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise each sample's channel groups of (N, C, *) input, then scale/shift per channel.
+
+    Composed from the fused LayerNorm op on the (N, G, C/G * positions) view.
+    """
+    shape = tuple(input.shape)
+    if input.ndim < 2 or shape[1] % num_groups != 0:
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input "
+            f"of shape {list(shape)} and num_groups={num_groups}"
+        )
+    n = shape[0]
+    grouped = input.reshape(n, num_groups, -1)
+    y = nnops.LayerNorm.apply(grouped, None, None, 1, eps).reshape(shape)
+    cshape = (1, shape[1]) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(cshape)
+    if bias is not None:
+        y = y + bias.reshape(cshape)
+    return y
+
+
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad the last dims: ``pad = (left, right)`` for the last dim, then the one before...
 
-    Only ``mode='constant'`` is supported (negative amounts crop).
+    ``mode``: 'constant' (``value``; negative amounts crop), 'reflect', 'replicate',
+    'circular' (these pad the last 1-3 dims of a batched or unbatched input).
     """
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 != 0:
@@ -302,11 +376,39 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     if len(pad) // 2 > input.ndim:
         raise RuntimeError("Padding length should be less than or equal to two times the input "
                            "dimension")
-    if mode != "constant":
+    if mode == "constant":
+        return nnops.ConstantPad.apply(input, pad, 0.0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(
-            f"pad: mode '{mode}' is not supported in glassgrad yet; use mode='constant'"
+            f"Unrecognised padding mode {mode}: use 'constant', 'reflect', 'replicate' or "
+            "'circular'"
         )
-    return nnops.ConstantPad.apply(input, pad, 0.0 if value is None else value)
+    k = len(pad) // 2
+    if len(pad) not in (2, 4, 6) or input.ndim not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
+    for i in range(k):
+        d = input.ndim - 1 - i
+        n = input.shape[d]
+        lo, hi = pad[2 * i], pad[2 * i + 1]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
+                f"{list(input.shape)}"
+            )
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+    op = {("reflect", 1): nnops.ReflectionPad1d, ("reflect", 2): nnops.ReflectionPad2d,
+          ("reflect", 3): nnops.ReflectionPad3d, ("replicate", 1): nnops.ReplicationPad1d,
+          ("replicate", 2): nnops.ReplicationPad2d, ("replicate", 3): nnops.ReplicationPad3d,
+          }.get((mode, k), nnops.CircularPad)
+    return op.apply(input, pad, mode)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -332,6 +434,30 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
     else:
         norm = (input.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
     return input / norm.clamp(min=eps)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
+             bias: Tensor | None = None) -> Tensor:
+    """y_k = sum_ij x1_i W_kij x2_j + b_k   (x1: (..., in1), x2: (..., in2), W: (out, in1, in2))."""
+    out_f, in1, in2 = weight.shape
+    lead = tuple(input1.shape[:-1])
+    x1 = input1.reshape(-1, in1)
+    x2 = input2.reshape(-1, in2)
+    # (N, in1) @ (in1, out * in2) -> (N, out, in2); then contract in2 with x2
+    t = (x1 @ weight.permute(1, 0, 2).reshape(in1, out_f * in2)).reshape(-1, out_f, in2)
+    y = (t * x2.unsqueeze(1)).sum(-1)
+    if bias is not None:
+        y = y + bias
+    return y.reshape(lead + (out_f,))
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p along the last dim."""
+    d = (x1 - x2 + eps).abs()
+    if p == 2:
+        return (d * d).sum(-1, keepdim=keepdim).sqrt()
+    return (d**p).sum(-1, keepdim=keepdim) ** (1.0 / p)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
@@ -608,6 +734,14 @@ def _apply_reduction(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "sum":
         return loss.sum()
     return loss
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """softmax(q k^T * scale + mask) v (see ``glassgrad.nn.attention``)."""
+    from .attention import scaled_dot_product_attention as sdpa
+
+    return sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+
+
 # -- CNN layers (conv, pooling, batch norm, channel dropout): ops/conv.py, ops/pool.py ---------
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..ops.pool import (

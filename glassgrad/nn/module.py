@@ -17,6 +17,7 @@ from .. import _dtype
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, _counter
 from ..tensor import device as _device
+from .hooks import ModuleHooksMixin
 from .parameter import Buffer, Parameter
 
 __all__ = ["Module"]
@@ -57,7 +58,7 @@ def _type_name(value) -> str:
         if type(value).__module__ != "builtins" else type(value).__name__
 
 
-class Module:
+class Module(ModuleHooksMixin):
     """Base class for all neural network modules; subclass it and write ``forward``.
 
     >>> import glassgrad as gg
@@ -92,6 +93,7 @@ class Module:
         setattr_(self, "_forward_hooks_with_kwargs", OrderedDict())
         setattr_(self, "_forward_pre_hooks_with_kwargs", OrderedDict())
         setattr_(self, "_backward_hooks", OrderedDict())
+        setattr_(self, "_backward_pre_hooks", OrderedDict())
         setattr_(self, "_state_dict_hooks", OrderedDict())
         setattr_(self, "_load_state_dict_post_hooks", OrderedDict())
 
@@ -105,7 +107,8 @@ class Module:
     def __call__(self, *args, **kwargs):
         # the one place hooks go: a falsy check per call when there are none
         if (self._forward_hooks or self._forward_pre_hooks or _global_forward_hooks
-                or _global_forward_pre_hooks or self._backward_hooks):
+                or _global_forward_pre_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -133,6 +136,9 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
+        bw_hooks = self._backward_hook_state()
+        if bw_hooks is not None:
+            args = bw_hooks.setup_input_hook(args)
         output = self.forward(*args, **kwargs)
         with_kwargs = self._forward_hooks_with_kwargs
         for hook_id, hook in itertools.chain(
@@ -144,6 +150,8 @@ class Module:
                 res = hook(self, args, output)
             if res is not None:
                 output = res
+        if bw_hooks is not None:
+            output = bw_hooks.setup_output_hook(output)
         return output
 
     # -- registration ---------------------------------------------------------------------------
@@ -330,7 +338,7 @@ class Module:
             raise AttributeError(f"{mod._get_name()} has no attribute `{name}`")
         param = getattr(mod, name)
         if not isinstance(param, Parameter):
-            raise AttributeError(f"`{name}` is not an nn.Parameter")  # noqa: TRY004  (PyTorch's exception type)
+            raise AttributeError(f"`{name}` is not an nn.Parameter")  # noqa: TRY004
         return param
 
     def get_buffer(self, target: str) -> Tensor:

@@ -27,6 +27,9 @@ def normalize_key(key, shape):
     """
     if not isinstance(key, tuple):
         key = (key,)
+    fast = _basic_fast(key, shape)
+    if fast is not None:
+        return fast, False
     items = [_canonical(k) for k in key]
     # how many input dims the key names (``...`` stands for the rest)
     named = 0
@@ -87,6 +90,27 @@ def normalize_key(key, shape):
         # (like PyTorch) instead of a copied scalar
         out.append(Ellipsis)
     return tuple(out), advanced
+
+
+def _basic_fast(key, shape):
+    """The common keys (Python ints and plain slices only) checked in one pass, or None."""
+    if len(key) > len(shape):
+        return None
+    for dim, k in enumerate(key):
+        tk = type(k)
+        if tk is int:
+            size = shape[dim]
+            if not -size <= k < size:
+                return None  # the general path raises PyTorch's error
+        elif tk is slice:
+            step = k.step
+            if not (step is None or (type(step) is int and step > 0)):
+                return None
+            if not (type(k.start) in (int, type(None)) and type(k.stop) in (int, type(None))):
+                return None
+        else:
+            return None
+    return key + (Ellipsis,)
 
 
 def _canonical(k):

@@ -137,7 +137,8 @@ class BinaryCrossEntropy(Function):
         if x.size and (np.min(x) < 0 or np.max(x) > 1):
             raise RuntimeError(
                 "all elements of input should be between 0 and 1 (binary_cross_entropy takes "
-                "probabilities; for logits use binary_cross_entropy_with_logits / BCEWithLogitsLoss)"
+                "probabilities; for logits use binary_cross_entropy_with_logits or "
+                "BCEWithLogitsLoss)"
             )
         ctx.save_for_backward(x, y)
         ctx.reduction = reduction
@@ -223,8 +224,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
 
 class NllLoss(Function):
-    """loss_i = -w[t_i] * x[i, t_i]   (0 where t_i == ignore_index); 'mean' divides the sum by
-    sum_i w[t_i] over the kept samples.
+    """loss_i = -w[t_i] * x[i, t_i]   (0 where t_i == ignore_index; 'mean': sum / sum_i w[t_i])
     grad_x[i, c] = -g_i w[t_i] [c == t_i]   (/ total weight under 'mean')
 
     x: (N, C), (C,) or (N, C, d1, ...); t: (N,), () or (N, d1, ...). Fused for speed: a gather
