@@ -13,6 +13,7 @@ EXAMPLES = {
     "breast-cancer": ("breast_cancer.py",
                       "logistic regression on scikit-learn's breast-cancer data (test accuracy)"),
     "digits": ("digits.py", "an MLP on scikit-learn's 8x8 digits, about 98% test accuracy"),
+    "digits-cnn": ("digits_cnn.py", "a CNN (conv, batch norm, max pool) on the 8x8 digits, ~99%"),
 }
 
 
