@@ -141,3 +141,12 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
         _tensor_str.set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode)
 from . import optim  # noqa: E402
 from .serialization import load, save  # noqa: E402
+
+
+def __getattr__(name):
+    # `glassgrad.glass` on first use: the glass box is loaded lazily, never by the core
+    if name == "glass":
+        import importlib
+
+        return importlib.import_module(".glass", __name__)
+    raise AttributeError(f"module 'glassgrad' has no attribute '{name}'")
