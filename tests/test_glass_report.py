@@ -171,3 +171,26 @@ def test_large_graph_collapses_and_expands_in_the_report(tmp_path):
     dom_full, _ = _dom(path.as_uri() + "#expand=1")
     assert "step 1 (backward)</title>" in dom_full
     assert "(collapsed by module)</title>" not in dom_full
+
+
+def test_report_of_a_nan_loss_is_strict_json(tmp_path):
+    import warnings
+
+    import glassgrad as torch
+    from glassgrad import glass
+
+    w = torch.tensor(1.0, requires_grad=True)
+    x = torch.tensor([1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with glass.trace(warn=False) as t:
+            for _ in range(2):
+                torch.log(w * x - 5).mean().backward()
+                w.grad.zero_()
+    path = t.save(str(tmp_path))
+    json.loads((tmp_path / "trace.json").read_text(),
+               parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    html = Path(path).read_text()
+    blob = re.search(r'id="trace-data">(.*?)</script>', html, re.DOTALL).group(1)
+    json.loads(blob.replace("<\\/", "</"), parse_constant=lambda c: pytest.fail(c))
+    assert "nan/inf" in html

@@ -529,7 +529,7 @@ class Trace:
 
         os.makedirs(directory, exist_ok=True)
         with open(os.path.join(directory, "trace.json"), "w") as f:
-            json.dump(self.to_json(), f)
+            json.dump(V.clean(self.to_json()), f, allow_nan=False)
         path = os.path.join(directory, "report.html")
         self.report(path)
         return path
