@@ -477,3 +477,19 @@ def test_fast_path_leaves_no_graph_on_grads():
     x = gg.tensor([0.5, 1.5], requires_grad=True)
     (x ** 3).sum().backward()
     assert not x.grad.requires_grad and x.grad.grad_fn is None
+
+
+def test_backward_inputs_non_leaf_fills_grad_without_warning():
+    import warnings
+
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 3
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            (h * h).sum().backward(inputs=[h])
+        return h.grad.numpy().copy(), x.grad
+
+    (gh, gx), (th, tx) = run(gg), run(torch)
+    np.testing.assert_allclose(gh, th)
+    assert gx is None and tx is None
