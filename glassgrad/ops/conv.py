@@ -275,9 +275,10 @@ class Convolution(Function):
 
 
 class ConvTranspose(Function):
-    """y = conv_grad_input(x, W) + b   (the adjoint of a convolution: each input pixel spreads
-    W times itself over the output)
+    """y = conv_grad_input(x, W) + b   (each input pixel adds W times itself to the output)
     grad_x = conv(g, W),  grad_W = conv_grad_weight(g windows, x),  grad_b = sum g
+
+    The adjoint of a convolution (the map from its output gradient to its input gradient).
 
     ``geo`` describes the *forward* convolution whose input gradient this is: its input is
     this op's output, its output this op's input.
@@ -318,9 +319,10 @@ class ConvTranspose(Function):
 
 
 class ConvWeightGrad(Function):
-    """dW = sum_{n,h,w} gy[n,o,h,w] * x windows   (a convolution's weight gradient as an op,
-    recorded only by create_graph=True backwards)
+    """dW = sum_{n,h,w} gy[n,o,h,w] * x windows   (a conv's weight gradient, as an op)
     grad_x = conv_transpose(gy, g),  grad_gy = conv(x, g)
+
+    Recorded only by create_graph=True backwards, so that second derivatives flow through it.
     """
 
     __slots__ = ("geo",)
