@@ -75,8 +75,11 @@ class Geometry:
         self.Wo = (self.Wp - self.dw * (self.kw - 1) - 1) // self.sw + 1
         if out_hw is not None:  # a transposed conv with output_padding >= stride says its size
             self.Ho, self.Wo = out_hw
-        # the wide grid needs stride 1 and pays Wp - Wo wasted columns per row: use it when cheap
-        self.wide = (self.sh == 1 and self.sw == 1 and self.Ho > 1
+        # The wide grid needs stride 1. It makes im2col and col2im contiguous (their size grows
+        # with K = C*kh*kw) but pays Wp - Wo wasted columns per row and a copy of every
+        # output-shaped array (size O): worth it when K is large next to O and the waste small.
+        k = self.C * self.kh * self.kw
+        self.wide = (self.sh == 1 and self.sw == 1 and self.Ho > 1 and k >= 2 * self.O
                      and 4 * (self.Wp - self.Wo) <= self.Wo)
         self.P = (self.Ho - 1) * self.Wp + self.Wo if self.wide else self.Ho * self.Wo
 
