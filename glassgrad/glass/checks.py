@@ -46,6 +46,8 @@ class Finding:
     __repr__ = __str__
 
 
+_NOT_ELEMENTWISE = ("mm", "matmul", "bmm", "addmm", "linear", "cat", "stack", "index",
+                    "embedding", "conv2d", "convolution")
 RISING_STEPS = 4  # consecutive increases of the loss that count as "rising"
 EXPLODE_FACTOR = 1e3  # gradient norm this many times its first value
 EXPLODE_ABS = 1e6
@@ -119,22 +121,23 @@ class Checker:
     def _broadcast(self, step):
         loss = step._by_id.get(step.loss_id)
         for n in step.nodes:
-            if n.kind != "op" or len(n.inputs) != 2 or None in n.inputs:
+            ins = [i for i in n.inputs if i is not None]
+            if n.kind != "op" or len(ins) != 2:
                 continue
-            a, b = (step._by_id[i] for i in n.inputs)
+            a, b = (step._by_id[i] for i in ins)
             sa, sb = tuple(a.shape), tuple(b.shape)
             pair = {sa, sb}
             if len(sa) + len(sb) != 3 or len(pair) != 2:
                 continue
             col = sa if len(sa) == 2 else sb
             vec = sb if len(sa) == 2 else sa
-            if col[1] == 1 and col[0] == vec[0] and vec[0] > 1 and n.fn in ("sub", "add", "mul",
-                                                                              "div"):
+            if col[1] == 1 and col[0] == vec[0] and vec[0] > 1 and n.fn not in _NOT_ELEMENTWISE:
                 what = "the loss" if loss is not None else "this step"
+                wide = [vec[0], vec[0]]
                 self.warn(
                     "broadcast",
                     f"{n.fn}: shapes {list(sa)} and {list(sb)} broadcast to "
-                    f"{list(n.shape)}, so {what} compares every prediction with every target. "
+                    f"{wide}, so {what} compares every prediction with every target. "
                     f"Make the shapes match: {a.title}.view(-1) or {b.title}.view(-1, 1) "
                     "(PyTorch's mse_loss warns about this too).",
                     n.where or step.where, step)

@@ -128,7 +128,8 @@ def _f(x):
 
 def render_report(trace, title: str = "glassgrad trace") -> str:
     data = report_data(trace)
-    blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    blob = json.dumps(V.clean(data), separators=(",", ":"), allow_nan=False)
+    blob = blob.replace("</", "<\\/")
     return (_PAGE.replace("__TITLE__", html.escape(title))
             .replace("__CSS__", _CSS).replace("__JS__", _JS).replace("__DATA__", blob))
 

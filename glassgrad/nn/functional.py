@@ -591,26 +591,26 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
 
 def _check_class_target(input: Tensor, target: Tensor, op: str) -> None:
     td = target._data.dtype
-    if td.kind not in "iu":
-        raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {_dtype_name(target)} ({op} "
-            "takes class indices as int64: use target.long(), or pass class probabilities with "
-            "the same shape as the input)"
-        )
     if td != np.int64 and td != np.uint8:
+        hint = ""
+        if td.kind == "f":
+            hint = (f" ({op} takes class indices as int64: use target.long(), or pass class "
+                    "probabilities with the same shape as the input)")
         raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {_dtype_name(target)}"
+            f"expected target dtype to be Long or Byte, but got {_dtype_name(target)}{hint}"
         )
-    if input.ndim >= 2 and target.ndim >= 1 and input.shape[0] != target.shape[0]:
+    ishape = input._data.shape
+    tshape = target._data.shape
+    if len(ishape) >= 2 and len(tshape) >= 1 and ishape[0] != tshape[0]:
         raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0]})."
+            f"Expected input batch_size ({ishape[0]}) to match target batch_size "
+            f"({tshape[0]})."
         )
-    expected = (input.shape[:1] + input.shape[2:]) if input.ndim >= 2 else ()
-    if tuple(target.shape) != tuple(expected):
+    expected = (ishape[:1] + ishape[2:]) if len(ishape) >= 2 else ()
+    if tshape != expected:
         raise RuntimeError(
             f"{op}: expected target of shape {list(expected)} for input of shape "
-            f"{list(input.shape)}, got {list(target.shape)}"
+            f"{list(ishape)}, got {list(tshape)}"
         )
 
 
@@ -627,11 +627,13 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
             )
         w = weight._data
     t = target._data
-    n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
-    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-    if bad.any():
-        raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
-    op = lossops.NllLoss2d if input.ndim >= 3 else lossops.NllLoss
+    ishape = input._data.shape
+    n_classes = ishape[1] if len(ishape) >= 2 else ishape[0]
+    if t.size and (t.min() < 0 or t.max() >= n_classes):
+        bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+        if bad.any():
+            raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
+    op = lossops.NllLoss2d if len(ishape) >= 3 else lossops.NllLoss
     return op.apply(input, target._data, w, reduction, ignore_index)
 
 
