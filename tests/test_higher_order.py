@@ -493,3 +493,13 @@ def test_backward_inputs_non_leaf_fills_grad_without_warning():
     (gh, gx), (th, tx) = run(gg), run(torch)
     np.testing.assert_allclose(gh, th)
     assert gx is None and tx is None
+
+
+def test_every_array_ns_function_has_a_tensor_version():
+    """``ctx.ns`` in a create_graph pass must offer every function backward formulas use."""
+    from glassgrad.autograd.function import _ArrayNS
+    from glassgrad.ops import tensor_ns
+
+    missing = [n for n in vars(_ArrayNS) if not n.startswith("_")
+               and not callable(getattr(tensor_ns, n, None))]
+    assert missing == [], f"add these to glassgrad/ops/tensor_ns.py: {missing}"
