@@ -280,9 +280,10 @@ def _user_frames_only(te: traceback.TracebackException, seen=None) -> None:
     if id(te) in seen:
         return
     seen.add(id(te))
-    kept = [f for f in te.stack if not _is_internal(f.filename)]
-    if kept:
-        te.stack = traceback.StackSummary.from_list(kept)
+    # none kept (a SyntaxError in the script): just the error, as `python script.py` shows it
+    te.stack = traceback.StackSummary.from_list(
+        [f for f in te.stack if not _is_internal(f.filename)]
+    )
     for chained in (te.__cause__, te.__context__):
         if chained is not None:
             _user_frames_only(chained, seen)
