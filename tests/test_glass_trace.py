@@ -303,4 +303,4 @@ def test_cnn_with_adam_traced_bit_identical():
     assert u.optimizer == "Adam" and u.lr == 0.01 and set(u.state) >= {"exp_avg", "exp_avg_sq"}
     assert u.inferred_lr() is None  # Adam's update is not -lr * grad
     e = t.explain("model.4.bias", 1)
-    np.testing.assert_allclose(e.value, u.grad, rtol=1e-6)
+    np.testing.assert_allclose(e.value, s.update_of("model.4.bias").grad, rtol=1e-6)
