@@ -180,4 +180,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
-from . import functional  # noqa: E402  (uses grad above)
+from . import functional  # noqa: F401  (torch.autograd.functional; it uses grad above)
