@@ -168,6 +168,8 @@ def test_missing_script_is_an_error(tmp_path):
     ("from torch.nn import NoSuchLayer", "torch.nn.NoSuchLayer"),
     ("torch.ones(3).no_such_method()", "torch.Tensor.no_such_method"),
     ("import torchvision", "torchvision"),
+    ("torch.optim.lr_scheduler._NoSuchBase", "torch.optim.lr_scheduler._NoSuchBase"),
+    ("from torch.nn.modules.loss import _NoSuchLoss", "torch.nn.modules.loss._NoSuchLoss"),
 ])
 def test_unsupported_name_prints_clear_message_without_internal_traceback(tmp_path, line, name):
     script = _write(tmp_path, f"import torch\nprint('before')\n{line}\nprint('after')\n")
