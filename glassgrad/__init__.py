@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import _memory  # noqa: F401  (malloc keeps freed arrays for reuse: see _memory.py)
 from . import _dtype
 from ._dtype import (
     bool_,
@@ -70,6 +71,7 @@ from . import autograd  # noqa: E402
 from . import linalg, return_types  # noqa: E402  (torch.linalg, torch.return_types)
 from . import nn  # noqa: E402
 from . import func  # noqa: E402
+from .autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 
 FloatTensor = Tensor
 
@@ -139,3 +141,12 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
         _tensor_str.set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode)
 from . import optim  # noqa: E402
 from .serialization import load, save  # noqa: E402
+
+
+def __getattr__(name):
+    # `glassgrad.glass` on first use: the glass box is loaded lazily, never by the core
+    if name == "glass":
+        import importlib
+
+        return importlib.import_module(".glass", __name__)
+    raise AttributeError(f"module 'glassgrad' has no attribute '{name}'")

@@ -146,6 +146,12 @@ DIFFERS: dict[str, str] = {
     "torch.set_num_threads": "accepted, no effect (NumPy's BLAS threads come from environment "
     "variables)",
     "torch.Tensor.numpy": "shares memory with the tensor, as in PyTorch",
+    **_each("torch.autograd", "detect_anomaly set_detect_anomaly",
+            "also stops at an infinite gradient (where NaNs start); check_inf=False gives "
+            "PyTorch's NaN-only check"),
+    "torch.func.vmap": "a loop over the batch and a stack: same results, not vectorised",
+    "torch.func.jacfwd": "columns by the double-vjp trick, not true forward mode: same results",
+    "torch.func.jvp": "the double-vjp trick (two reverse passes), not forward mode: same results",
 }
 
 GENERAL = """\

@@ -307,9 +307,8 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
-            )
+            what = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
         return _bool(self._data.reshape(()).item())
 
     def __len__(self) -> int:
@@ -393,11 +392,17 @@ class Tensor:
         return Cast.apply(self, npd)
 
     def type(self, dtype=None):
+        """``t.type()`` names the tensor type (``torch.FloatTensor``); ``t.type(dtype)`` casts,
+        also from such a name."""
+        names = _function._TYPE_NAMES
         if dtype is None:
-            names = {"float32": "Float", "float64": "Double", "float16": "Half",
-                     "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                     "uint8": "Byte", "bool": "Bool"}
             return f"torch.{names[self._data.dtype.name]}Tensor"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            short = dtype.rsplit(".", 1)[-1][: -len("Tensor")]
+            for np_name, name in names.items():
+                if name == short:
+                    return self.to(np.dtype(np_name))
+            raise ValueError(f"invalid type: '{dtype}'")
         return self.to(dtype)
 
     def float(self) -> Tensor:
@@ -1837,6 +1842,19 @@ class Size(tuple):
     def __getitem__(self, item):
         res = tuple.__getitem__(self, item)
         return Size(res) if isinstance(item, slice) else res
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            raise TypeError(
+                f"can only concatenate tuple (not {type(other).__name__}) to "
+                f"{_dtype._PREFIX[0]}.Size"
+            )
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
 
 
 class AccumulateGrad:

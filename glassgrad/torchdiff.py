@@ -1,10 +1,11 @@
 """``glassgrad diff SCRIPT``: run a script under PyTorch and under glassgrad, find the first line
 where their printed output diverges.
 
-Each line is split into numbers and the text between them. Text must match (whitespace is
-ignored: tensor reprs pad numbers to a common width, so ``-0.0000`` shifts its neighbours); numbers
-must be written the same way (same number of decimals, both or neither in exponent form) and be
-close: ``|glassgrad - torch| <= atol + rtol * |torch|``. NaN matches NaN.
+Each line is split into numbers and the text between them. Text must match, with whitespace
+ignored (tensor reprs pad numbers to a common width, so ``-0.0000`` shifts its neighbours) and any
+object address (``0x7f3a...``) matching any other. Numbers must be written the same way (same
+number of decimals, both or neither in exponent form) and be close:
+``|glassgrad - torch| <= atol + rtol * |torch|``. NaN matches NaN.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ NUMBER = re.compile(
     r"|[-+]?\b(?:nan|inf)\b)"
 )
 _SPACE = re.compile(r"\s+")
+# object addresses (`<AddBackward0 object at 0x7f...>`) differ from run to run, even under torch
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")
 
 
 def split_line(line: str) -> tuple[list[str], list[str]]:
     """``'loss=0.25 w=-1'`` -> text parts ``['loss=', 'w=', '']``, numbers ``['0.25', '-1']``."""
+    line = _ADDRESS.sub("0x?", line)
     texts, numbers, pos = [], [], 0
     for m in NUMBER.finditer(line):
         texts.append(_SPACE.sub("", line[pos:m.start()]))

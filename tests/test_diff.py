@@ -26,6 +26,7 @@ needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed
      ["1.", "3.", "-0.0000", "1e-05"]),
     ("AddBackward0 fc1.weight python 3.11.7", ["AddBackward0fc1.weightpython3.11.7"], []),
     ("nan inf -inf info", ["", "", "", "info"], ["nan", "inf", "-inf"]),
+    ("<AddBackward0 object at 0x7f3a9c2b1e50>", ["<AddBackward0objectat0x?>"], []),
 ])
 def test_split_line(line, texts, numbers):
     assert split_line(line) == (texts, numbers)
@@ -55,6 +56,8 @@ def test_compare_lines_names_what_differs():
     assert "text differs" in compare_lines("MulBackward0", "AddBackward0", 1, 1)
     assert "number 2: torch 3.0, glassgrad 3.5" in compare_lines("x 1 3.5", "x 1 3.0", 1e-3, 0)
     assert "2 numbers" in compare_lines("x 1", "x 1 2", 1, 1)
+    assert compare_lines("<MulBackward0 object at 0x7f01>", "<MulBackward0 object at 0x55aa>",
+                         0, 0) is None
 
 
 def test_compare_outputs_finds_the_first_diverging_line():

@@ -618,3 +618,30 @@ def test_random_graphs_match_torch():
             sum(v.sum() for v in vals[1:]).backward()
             grads.append(x.grad.numpy().copy())
         np.testing.assert_allclose(grads[1], grads[0], rtol=2e-5, atol=1e-6, err_msg=str(trial))
+
+
+SECOND_BACKWARD = [
+    "x.sum()", "x.mean()", "x.reshape(4).sum()", "(x + 1).sum()", "(x * 2).sum()", "(-x).sum()",
+    "x.exp().sum()", "x.sigmoid().sum()", "x.tanh().sum()", "x.relu().sum()", "(x @ x).sum()",
+    "(x ** 2).sum()", "(x / 2).sum()", "(x - 1).sum()", "(1 - x).sum()", "x.abs().sum()",
+    "x.expand(3, 2, 2).sum()", "x.permute(1, 0).sum()", "x[0].sum()", "x.max()", "x.sum(0).sum()",
+    "x.mean(1).sum()", "x.clamp(0, 1).sum()", "(x * x).sum()", "x.double().sum()",
+    "x.unsqueeze(0).sum()", "x.clone().sum()", "x.log().sum()", "x.sqrt().sum()", "x.var()",
+    "x.softmax(0).sum()", "x.transpose(0, 1).sum()",
+]
+
+
+@pytest.mark.parametrize("expr", SECOND_BACKWARD)
+def test_second_backward_fails_only_when_saved_values_are_needed(expr):
+    # PyTorch frees saved tensors, not the graph: a node that saved none runs again fine
+    outcome = []
+    for lib in (torch, gg):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        y = eval(expr, {"x": x})
+        y.backward()
+        try:
+            y.backward()
+            outcome.append(("ok", x.grad.tolist()))
+        except RuntimeError as e:
+            outcome.append(("error", str(e)))
+    assert outcome[0] == outcome[1]

@@ -226,3 +226,30 @@ def test_compare_gradient_kinds(mine, auto, kind):
     v = glass.compare_gradient(mine, auto)
     assert v.kind == kind, str(v)
     assert v.ok == (kind == "equal")
+
+
+def test_broadcast_inside_fused_mse_loss():
+    import glassgrad.nn.functional as F
+
+    w = torch.tensor(0.5, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mse_loss's own size warning
+        with glass.trace(warn=False) as t:
+            F.mse_loss((w * X).reshape(4, 1), Y).backward()
+        with glass.trace(warn=False) as ok:
+            F.mse_loss(w * X, Y).backward()
+    assert "broadcast" in {f.kind for f in t.warnings}
+    assert ok.warnings == []
+
+
+def test_explain_fused_mse_loss():
+    import glassgrad.nn.functional as F
+
+    w = torch.tensor(0.0, requires_grad=True)
+    with glass.trace() as t:
+        y_hat = w * X
+        loss = F.mse_loss(y_hat, Y)
+        loss.backward()
+    text = str(t.explain("w"))
+    assert "dL/dy_hat_i = 2 (y_hat_i - Y_i) / N" in text
+    assert "dL/dw = -30.0" in text

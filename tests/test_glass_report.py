@@ -142,3 +142,32 @@ def test_report_screenshot_is_not_blank(report):
     assert shot.exists(), res.stderr[-2000:]
     assert _png_pixels_vary(shot)
     assert os.path.getsize(shot) > 10_000
+
+
+@needs_browser
+def test_large_graph_collapses_and_expands_in_the_report(tmp_path):
+    import glassgrad as torch
+    from glassgrad import glass, nn
+
+    torch.manual_seed(0)
+    mods = []
+    for _ in range(80):
+        mods += [nn.Linear(4, 4), nn.Tanh()]
+    model = nn.Sequential(*mods)
+    x = torch.randn(8, 4)
+    with glass.trace(warn=False) as t:
+        for _ in range(2):
+            model.zero_grad()
+            loss = (model(x) ** 2).mean()
+            loss.backward()
+    assert len(t.steps[0].nodes) > 300
+    path = tmp_path / "big.html"
+    t.report(str(path))
+    dom, stderr = _dom(path.as_uri())
+    assert 'data-ready="1"' in dom and 'class="js-error"' not in dom
+    assert not _console_errors(stderr)
+    assert "(collapsed by module)</title>" in dom
+    assert '<label id="expand-label">' in dom  # the expand switch is offered
+    dom_full, _ = _dom(path.as_uri() + "#expand=1")
+    assert "step 1 (backward)</title>" in dom_full
+    assert "(collapsed by module)</title>" not in dom_full

@@ -288,8 +288,8 @@ def test_pad_one_hot_normalize():
         ty.backward(torch.tensor(up))
         np.testing.assert_allclose(gx.grad._data, tx.grad.numpy())
         assert gy.grad_fn.name() == ty.grad_fn.name()
-    with pytest.raises(NotImplementedError, match="constant"):
-        F.pad(gg.tensor(x), (1, 1), mode="reflect")
+    with pytest.raises(NotImplementedError, match="Unrecognised padding mode"):
+        F.pad(gg.tensor(x), (1, 1), mode="mirror")
     t = np.array([0, 2, 1, 2])
     assert np.array_equal(F.one_hot(gg.tensor(t))._data, TF.one_hot(torch.tensor(t)).numpy())
     assert np.array_equal(F.one_hot(gg.tensor(t), 5)._data,
@@ -303,6 +303,46 @@ def test_pad_one_hot_normalize():
     tx = torch.tensor(x, requires_grad=True)
     gy, ty = F.normalize(gx, dim=-1), TF.normalize(tx, dim=-1)
     np.testing.assert_allclose(gy._data, ty.detach().numpy(), rtol=1e-12)
+
+
+PAD_CASES = [((1, 2, 5), (2, 1)), ((2, 5), (3, 4)), ((1, 2, 4, 5), (2, -1, 1, 3)),
+             ((1, 1, 4), (-1, 2)), ((1, 1, 3, 4, 5), (1, 2, 2, 1, 0, 2)),
+             ((1, 3, 4, 5), (-1, 2, 1, -2))]
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape,pad", PAD_CASES)
+def test_pad_modes_match_torch(shape, pad, mode):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    gx, tx = gg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    gy, ty = F.pad(gx, pad, mode=mode), TF.pad(tx, pad, mode=mode)
+    np.testing.assert_allclose(gy._data, ty.detach().numpy())
+    up = rng.standard_normal(ty.shape)
+    gy.backward(gg.tensor(up))
+    ty.backward(torch.tensor(up))
+    np.testing.assert_allclose(gx.grad._data, tx.grad.numpy(), rtol=1e-12, atol=1e-14)
+    if mode != "circular":
+        assert gy.grad_fn.name() == ty.grad_fn.name()
+
+
+def test_pad_errors_and_modules_match_torch():
+    x = gg.randn(1, 2, 5)
+    with pytest.raises(RuntimeError, match="Padding size should be less"):
+        F.pad(x, (5, 1), mode="reflect")
+    with pytest.raises(RuntimeError, match="wrapping around more than once"):
+        F.pad(x, (6, 1), mode="circular")
+    with pytest.raises(NotImplementedError, match="not supported for 1D input"):
+        F.pad(gg.randn(5), (1, 1), mode="reflect")
+    for name, args in [("ZeroPad1d", (2,)), ("ZeroPad2d", ((1, 2, 0, 1),)),
+                       ("ConstantPad1d", (2, 3.5)), ("ConstantPad2d", (1, 0.0)),
+                       ("ReflectionPad1d", ((1, 2),)), ("ReflectionPad2d", (2,)),
+                       ("ReplicationPad1d", ((1, 2),)), ("ReplicationPad2d", (1,)),
+                       ("CircularPad1d", (1,)), ("CircularPad2d", ((1, 0, 2, 1),))]:
+        gm, tm = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+        assert repr(gm) == repr(tm)
+        xa = np.random.default_rng(0).standard_normal((2, 3, 4, 5) if "2d" in name else (2, 3, 5))
+        np.testing.assert_allclose(gm(gg.tensor(xa))._data, tm(torch.tensor(xa)).numpy())
 
 
 def test_inplace_activations():
@@ -372,6 +412,8 @@ def _ho_cases():
         "layer_norm": (lambda x, w, b: F.layer_norm(x, (4,), w, b), (T(3, 4), T(4), T(4))),
         "embedding": (lambda w: F.embedding(gg.tensor([[0, 2], [2, 1]]), w), (T(3, 2),)),
         "pad": (lambda x: F.pad(x, (1, -1, 2, 0)), (T(3, 4),)),
+        "pad_reflect": (lambda x: F.pad(x, (2, 1), mode="reflect"), (T(2, 3, 4),)),
+        "pad_circular": (lambda x: F.pad(x, (1, 2, 1, 0), mode="circular"), (T(1, 3, 4),)),
         "erf": (gg.erf, (T(3, 4),)),
         "mse": (F.mse_loss, (T(3, 4), T(3, 4))),
         "smooth_l1": (lambda x, y: F.smooth_l1_loss(x, y, beta=0.5), (T(3, 4), T(3, 4))),

@@ -202,3 +202,34 @@ def test_printoptions_context_restores():
     with printoptions(precision=1):
         assert repr(gg.tensor([1.25, 2.5])) == "tensor([1.2, 2.5])"
     assert get_printoptions() == before
+
+
+def test_random_tensors_fuzz():
+    # seeded random shapes, dtypes, magnitudes, specials and print options
+    rng = np.random.default_rng(5)
+    specials = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 1e30, 65504.0, 1e-8]
+    for _ in range(400):
+        shape = tuple(int(s) for s in rng.integers(1, 6, int(rng.integers(0, 4))))
+        dt = str(rng.choice(["float32", "float64", "float16", "int64", "int32", "uint8", "bool"]))
+        a = rng.standard_normal(shape) * 10.0 ** rng.integers(-8, 10)
+        if rng.random() < 0.3:
+            a = np.round(a)
+        if rng.random() < 0.2:
+            a.reshape(-1)[int(rng.integers(0, a.size))] = rng.choice(specials)
+        if dt == "bool":
+            a = a > 0
+        elif dt in ("int64", "int32"):
+            a = np.clip(np.nan_to_num(a, nan=0, posinf=0, neginf=0), -1e9, 1e9)
+        elif dt == "uint8":
+            a = np.abs(np.clip(np.nan_to_num(a, nan=0, posinf=0, neginf=0), -255, 255))
+        with np.errstate(all="ignore"):
+            a = np.asarray(a).astype(dt)
+        opts = {}
+        if rng.random() < 0.3:
+            opts = {"precision": int(rng.integers(0, 8)), "linewidth": int(rng.integers(20, 150))}
+        torch.set_printoptions(**opts)
+        gg.set_printoptions(**opts)
+        t, g = _both(a)
+        assert repr(g) == repr(t), (opts, a)
+        torch.set_printoptions(profile="default")
+        gg.set_printoptions(profile="default")

@@ -144,13 +144,15 @@ class Function:
     @property
     def next_functions(self) -> tuple:
         from ..tensor import AccumulateGrad
+        from .engine import _history_before
 
         res = []
         for t in self.inputs or ():
             if t is None:
                 res.append((None, 0))
             elif t.grad_fn is not None:
-                res.append((t.grad_fn, 0))
+                # the node this input came from when we were recorded (not a later in-place op)
+                res.append((_history_before(t.grad_fn, self._ep), 0))
             else:
                 res.append((AccumulateGrad(t), 0))
         return tuple(res)

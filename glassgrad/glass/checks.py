@@ -46,6 +46,8 @@ class Finding:
     __repr__ = __str__
 
 
+_NOT_ELEMENTWISE = ("mm", "matmul", "bmm", "addmm", "linear", "cat", "stack", "index",
+                    "embedding", "conv2d", "convolution")
 RISING_STEPS = 4  # consecutive increases of the loss that count as "rising"
 EXPLODE_FACTOR = 1e3  # gradient norm this many times its first value
 EXPLODE_ABS = 1e6
@@ -119,22 +121,23 @@ class Checker:
     def _broadcast(self, step):
         loss = step._by_id.get(step.loss_id)
         for n in step.nodes:
-            if n.kind != "op" or len(n.inputs) != 2 or None in n.inputs:
+            ins = [i for i in n.inputs if i is not None]
+            if n.kind != "op" or len(ins) != 2:
                 continue
-            a, b = (step._by_id[i] for i in n.inputs)
+            a, b = (step._by_id[i] for i in ins)
             sa, sb = tuple(a.shape), tuple(b.shape)
             pair = {sa, sb}
             if len(sa) + len(sb) != 3 or len(pair) != 2:
                 continue
             col = sa if len(sa) == 2 else sb
             vec = sb if len(sa) == 2 else sa
-            if col[1] == 1 and col[0] == vec[0] and vec[0] > 1 and n.fn in ("sub", "add", "mul",
-                                                                              "div"):
+            if col[1] == 1 and col[0] == vec[0] and vec[0] > 1 and n.fn not in _NOT_ELEMENTWISE:
                 what = "the loss" if loss is not None else "this step"
+                wide = [vec[0], vec[0]]
                 self.warn(
                     "broadcast",
                     f"{n.fn}: shapes {list(sa)} and {list(sb)} broadcast to "
-                    f"{list(n.shape)}, so {what} compares every prediction with every target. "
+                    f"{wide}, so {what} compares every prediction with every target. "
                     f"Make the shapes match: {a.title}.view(-1) or {b.title}.view(-1, 1) "
                     "(PyTorch's mse_loss warns about this too).",
                     n.where or step.where, step)
@@ -213,16 +216,22 @@ class Checker:
                 step.where, step)
         biggest = max(norms.values())
         loss_small = step.loss is not None and abs(step.loss) < 1e-6
+        stuck = []
         for name, v in norms.items():
             tiny = biggest > 0 and v < VANISH_REL * biggest or biggest == 0 and not loss_small
             self.vanish[name] = self.vanish.get(name, 0) + 1 if tiny else 0
             if self.vanish[name] >= VANISH_STEPS and not loss_small:
-                self.warn(
-                    "vanishing gradients",
-                    f"{name}'s gradient norm is {V.fmt_num(v)} against {V.fmt_num(biggest)} for "
-                    f"the largest, for {self.vanish[name]} steps: it barely learns. Saturating "
-                    "activations (sigmoid, tanh) or a bad initialisation?",
-                    step.where, step, key=name)
+                stuck.append((name, v))
+        if stuck:
+            names = ", ".join(f"{n} ({V.fmt_num(v)})" for n, v in stuck[:4])
+            more = f" and {len(stuck) - 4} more" if len(stuck) > 4 else ""
+            self.warn(
+                "vanishing gradients",
+                f"{len(stuck)} of {len(norms)} parameters have gradient norms below "
+                f"{VANISH_REL:g} times the largest ({V.fmt_num(biggest)}) for {VANISH_STEPS} steps, "
+                f"so they barely learn: {names}{more}. Saturating activations (sigmoid, tanh), "
+                "a deep plain stack, or a bad initialisation?",
+                step.where, step, key="vanishing")
 
     def _relu(self, step):
         for n in step.nodes:

@@ -149,10 +149,17 @@ def local_term(step: Step, node: GNode, pos: int, scalars: dict) -> Term | None:
         if isinstance(c, (int, float)):
             if c == 2:
                 return Term(2.0, [_factor(lab(0))])
-            return Term(float(c), [f"{_factor(lab(0))}^{V.fmt_num(c - 1)}"])
+            e = c - 1
+            e_txt = str(int(e)) if float(e).is_integer() else V.fmt_num(e)
+            return Term(float(c), [f"{_factor(lab(0))}^{e_txt}"])
         return None
     if op == "MeanBackward0":
         return Term(1.0, [], ["N"])
+    if op == "MseLossBackward0" and pos < 2:
+        # loss = mean((a - b)^2): d/da = 2 (a - b) / N, d/db = -2 (a - b) / N
+        red = scalars.get(2, "mean")
+        return Term(2.0 if pos == 0 else -2.0, [f"({lab(0)} - {lab(1)})"],
+                    ["N"] if red == "mean" else [])
     if op == "SumBackward0":
         return Term()
     if op == "ExpBackward0":
@@ -261,10 +268,10 @@ def explain_step(step: Step, param=None) -> Explanation:
                 lines.append(f"  dL/d{yi} = (the chain of the local gradients below)")
         if t_last is not None:
             lines.append(f"  d{yi}/d{wi} = {t_last.text()}")
-        ns = [n for n, _ in path if n.op == "MeanBackward0"]
+        ns = [n for n, _ in path if n.op in ("MeanBackward0", "MseLossBackward0")]
         for n in ns:
-            inp = step._by_id[n.inputs[0]]
-            count = int(np.prod(inp.shape)) // max(int(np.prod(n.shape)), 1)
+            sizes = [int(np.prod(step._by_id[i].shape)) for i in n.inputs if i is not None]
+            count = max(sizes, default=1) // max(int(np.prod(n.shape)), 1)
             lines.append(f"  N = {count} (the number of elements {n.op} averages)")
             break
         lines.append("")

@@ -207,6 +207,30 @@ class Step:
                 return u
         return None
 
+    def graph(self, view: str = "backward"):
+        """This step's graph (``glass.Graph``)."""
+        from .graph import Graph
+
+        return Graph.from_step(self, view)
+
+    def explain(self, param=None):
+        """The chain rule for ``param`` at this step."""
+        from .explain import explain_step
+
+        return explain_step(self, param)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        from .terminal import step_table
+
+        return (f"<pre>{html.escape(step_table(self, width=100))}</pre>"
+                f"<div style='overflow:auto'>{self.graph('backward').svg()}</div>")
+
+    def __repr__(self) -> str:
+        loss = "-" if self.loss is None else V.fmt_num(self.loss)
+        return f"<glass.Step {self.index}: loss {loss}, {len(self.nodes)} nodes>"
+
     def to_json(self) -> dict:
         return {
             "index": self.index, "loss": V._num(self.loss) if self.loss is not None else None,

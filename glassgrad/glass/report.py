@@ -38,12 +38,11 @@ def report_data(trace) -> dict:
 
     steps = trace.steps
     params = []
+    seen = set()
     for s in steps:
-        for u in s.updates:
-            if u.name not in params:
-                params.append(u.name)
         for p in s.params:
-            if p.title not in params:
+            if p.title not in seen:
+                seen.add(p.title)
                 params.append(p.title)
     series = {"loss": [s.loss if s.loss is not None and _finite(s.loss) else None
                        for s in steps],
@@ -78,9 +77,15 @@ def report_data(trace) -> dict:
             break
         entry = {}
         for view in ("backward", "forward"):
-            svg = Graph.from_step(s, view).svg()
+            g = Graph.from_step(s, view)
+            svg = g.svg()
             entry[view] = svg
             total += len(svg)
+            if g.collapsed_from is not None and total < MAX_CHARS:
+                # the report can expand the modules again
+                full = g.collapsed_from.svg()
+                entry[view + "_full"] = full
+                total += len(full)
         try:
             target = s.params[0] if s.params else None
             entry["explain"] = {p.title: str(explain_step(s, p.title)) for p in s.params[:6]} \
@@ -167,6 +172,7 @@ _PAGE = """<!DOCTYPE html>
     <select id="step-select"></select>
     <label><input type="radio" name="view" value="backward" checked> backward</label>
     <label><input type="radio" name="view" value="forward"> forward</label>
+    <label id="expand-label" hidden><input type="checkbox" id="expand"> expand modules</label>
   </div>
   <p id="step-info"></p>
   <div id="graph"></div>
@@ -190,7 +196,9 @@ color:#1d2330;background:#fafbfc}
 h1{font-size:22px;margin:18px 0 4px}h2{font-size:17px;margin:18px 0 8px}
 h3{font-size:15px;margin:14px 0 6px}
 #charts{display:flex;flex-wrap:wrap;gap:16px}
-.chart{background:#fff;border:1px solid #dde2ea;border-radius:6px;padding:8px 12px}
+.chart{background:#fff;border:1px solid #dde2ea;border-radius:6px;padding:8px 12px;
+max-width:400px}
+.note{font-size:12px;color:#667;margin:4px 0}
 .chart svg text{font-size:11px;fill:#445}
 #graph{overflow:auto;max-height:720px;background:#fff;border:1px solid #dde2ea;
 border-radius:6px;padding:6px}
@@ -292,7 +300,17 @@ _JS = r"""
     data.warnings.length + ' warning(s)';
 
   lineChart('loss-chart', [{name: 'loss', ys: data.series.loss}], {});
-  var pnames = Object.keys(data.series.params);
+  // at most 8 parameters per chart: the first and the last layers (all are in trace.json)
+  var allp = Object.keys(data.series.params);
+  var pnames = allp.length <= 8 ? allp : allp.slice(0, 4).concat(allp.slice(-4));
+  if (allp.length > 8) {
+    ['param-chart', 'grad-chart'].forEach(function(id){
+      var note = document.createElement('p');
+      note.className = 'note';
+      note.textContent = 'showing 8 of ' + allp.length + ' parameters (first and last layers)';
+      document.getElementById(id).parentNode.appendChild(note);
+    });
+  }
   lineChart('param-chart', pnames.map(function(p){
     var s = data.series.params[p];
     return {name: p + (s.what === 'norm' ? ' (norm)' : ''), ys: s.values};
@@ -358,7 +376,10 @@ _JS = r"""
       r = data.rendered[k];
     }
     document.getElementById('step-info').textContent = info;
-    document.getElementById('graph').innerHTML = r ? r[view()] : '';
+    var full = r && r[view() + '_full'];
+    document.getElementById('expand-label').hidden = !full;
+    var expand = document.getElementById('expand').checked;
+    document.getElementById('graph').innerHTML = r ? (full && expand ? full : r[view()]) : '';
     var prev = psel.value;
     psel.innerHTML = '';
     var names = r ? Object.keys(r.explain) : [];
@@ -382,6 +403,7 @@ _JS = r"""
   range.addEventListener('input', function(){ show(+range.value); });
   sel.addEventListener('change', function(){ show(+sel.value); });
   psel.addEventListener('change', function(){ show(current); });
+  document.getElementById('expand').addEventListener('change', function(){ show(current); });
   document.getElementById('prev').addEventListener('click', function(){ show(current - 1); });
   document.getElementById('next').addEventListener('click', function(){ show(current + 1); });
   Array.prototype.forEach.call(document.querySelectorAll('input[name=view]'), function(r){
@@ -392,6 +414,10 @@ _JS = r"""
   // report.html#step=5&view=forward opens at that step (through the selector's own event)
   var m = /step=(\d+)/.exec(location.hash);
   if (m) { range.value = m[1]; range.dispatchEvent(new Event('input')); }
+  if (/expand=1/.test(location.hash)) {
+    var box = document.getElementById('expand');
+    box.checked = true; box.dispatchEvent(new Event('change'));
+  }
   var v = /view=(\w+)/.exec(location.hash);
   if (v) {
     var radio = document.querySelector('input[name=view][value=' + v[1] + ']');

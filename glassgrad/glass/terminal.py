@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 
 from . import values as V
 from .explain import _idx, local_term, paths_to, rule_for_input
@@ -21,7 +22,8 @@ MAX_ROWS = 8  # ops shown per section before the rest is summarised
 
 def step_table(step: Step, width: int | None = None) -> str:
     """The four steps of one traced step as text."""
-    width = width or min(shutil.get_terminal_size((100, 20)).columns, 140)
+    clip = width is None and sys.stdout.isatty()  # cut long rows on a terminal, not in a file
+    width = width or (min(shutil.get_terminal_size((100, 20)).columns, 140) if clip else 100)
     ops = sorted((n for n in step.nodes if n.kind == "op"), key=lambda n: n.seq)
     lines = []
     title = f" step {step.index}: loss = {V.fmt(step.loss) if step.loss is not None else '-'} "
@@ -29,7 +31,7 @@ def step_table(step: Step, width: int | None = None) -> str:
 
     def row(num, label, text):
         head = f" {num} {label:<9s} " if num else " " * 13
-        lines.append(_clip(head + text, width))
+        lines.append(_clip(head + text, width) if clip else head + text)
 
     # 1. forward: each op's value
     for k, n in enumerate(ops[:MAX_ROWS]):
@@ -97,7 +99,7 @@ def step_table(step: Step, width: int | None = None) -> str:
     if not step.updates:
         row("4", "update", "(no parameter changed after this backward)")
     for w in step.warnings:
-        lines.append(_clip(f" ! {w.where}: {w.message}", width * 2))
+        lines.append(f" ! {w.where}: {w.message}")
     return "\n".join(lines)
 
 
@@ -107,7 +109,6 @@ def _clip(s: str, width: int) -> str:
 
 def printer(file=None):
     """An ``on_step`` callback that prints each finished step's table."""
-    import sys
 
     def on_step(step):
         print(step_table(step), file=file or sys.stdout, flush=True)

@@ -244,8 +244,11 @@ class Trace:
         products = [V.keep(x) if x is not None and ins[i] is not None else None
                     for i, x in enumerate(input_grads)]
         local = []
+        # the node's own backward applied to ones is its local derivative for elementwise ops
+        # and for any op with a scalar output (a loss)
         if (not state.higher and type(g) is np.ndarray and g.size <= LOCAL_LIMIT
-                and type(node).__module__ in _LOCAL_MODULES):
+                and (type(node).__module__ in _LOCAL_MODULES or g.size == 1)
+                and type(node)._raw):
             try:
                 ones = np.ones_like(g)
                 loc = node.backward(node, ones)

@@ -367,7 +367,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad the last dims: ``pad = (left, right)`` for the last dim, then the one before...
 
-    Only ``mode='constant'`` is supported (negative amounts crop).
+    ``mode``: 'constant' (``value``; negative amounts crop), 'reflect', 'replicate',
+    'circular' (these pad the last 1-3 dims of a batched or unbatched input).
     """
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 != 0:
@@ -375,11 +376,39 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     if len(pad) // 2 > input.ndim:
         raise RuntimeError("Padding length should be less than or equal to two times the input "
                            "dimension")
-    if mode != "constant":
+    if mode == "constant":
+        return nnops.ConstantPad.apply(input, pad, 0.0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(
-            f"pad: mode '{mode}' is not supported in glassgrad yet; use mode='constant'"
+            f"Unrecognised padding mode {mode}: use 'constant', 'reflect', 'replicate' or "
+            "'circular'"
         )
-    return nnops.ConstantPad.apply(input, pad, 0.0 if value is None else value)
+    k = len(pad) // 2
+    if len(pad) not in (2, 4, 6) or input.ndim not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
+    for i in range(k):
+        d = input.ndim - 1 - i
+        n = input.shape[d]
+        lo, hi = pad[2 * i], pad[2 * i + 1]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
+                f"{list(input.shape)}"
+            )
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+    op = {("reflect", 1): nnops.ReflectionPad1d, ("reflect", 2): nnops.ReflectionPad2d,
+          ("reflect", 3): nnops.ReflectionPad3d, ("replicate", 1): nnops.ReplicationPad1d,
+          ("replicate", 2): nnops.ReplicationPad2d, ("replicate", 3): nnops.ReplicationPad3d,
+          }.get((mode, k), nnops.CircularPad)
+    return op.apply(input, pad, mode)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

@@ -224,8 +224,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
 
 class NllLoss(Function):
-    """loss_i = -w[t_i] * x[i, t_i]   (0 where t_i == ignore_index); 'mean' divides the sum by
-    sum_i w[t_i] over the kept samples.
+    """loss_i = -w[t_i] * x[i, t_i]   (0 where t_i == ignore_index; 'mean': sum / sum_i w[t_i])
     grad_x[i, c] = -g_i w[t_i] [c == t_i]   (/ total weight under 'mean')
 
     x: (N, C), (C,) or (N, C, d1, ...); t: (N,), () or (N, d1, ...). Fused for speed: a gather

@@ -415,6 +415,117 @@ class ConstantPad(Function):
         return ctx.ns.index_put(ctx.shape, ctx.x_index, inner), None, None
 
 
+class IndexPad(Function):
+    """y = x[src]  along each padded dim, src mapping output positions to input positions
+    grad_x = g summed back onto the positions it was copied from (index_add per padded dim)
+
+    One rule for the non-constant modes; only the map differs: reflect mirrors without
+    repeating the edge (..., 2, 1, [0, 1, 2, 3], 2, 1), replicate repeats the edge, circular
+    wraps around. The subclasses carry PyTorch's node names.
+    """
+
+    __slots__ = ("maps",)
+    _raw = True
+    node_name = "ReflectionPad2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, pad, mode):
+        maps = []
+        for i in range(len(pad) // 2):
+            d = x.ndim - 1 - i
+            lo, hi = pad[2 * i], pad[2 * i + 1]
+            n = x.shape[d]
+            # a negative amount crops first; the map then works within the kept part
+            first = max(0, -lo)
+            m = n - first - max(0, -hi)
+            pos = np.arange(-max(lo, 0), m + max(hi, 0))
+            if mode == "reflect":
+                period = 2 * (m - 1) if m > 1 else 1
+                pos = np.abs(np.mod(pos, period))
+                src = np.where(pos >= m, period - pos, pos)
+            elif mode == "replicate":
+                src = np.clip(pos, 0, m - 1)
+            else:  # circular
+                src = np.mod(pos, m)
+            src = src + first
+            x = np.take(x, src, axis=d)
+            maps.append((d, src, n))
+        ctx.maps = maps
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        ns = ctx.ns
+        for d, src, n in reversed(ctx.maps):
+            moved = ns.swapaxes(g, 0, d)  # padded dim first: index_add works on rows
+            shape = (n,) + tuple(moved.shape[1:])
+            g = ns.swapaxes(ns.index_add(shape, src, moved), 0, d)
+        return g, None, None
+
+
+class ReflectionPad1d(IndexPad):
+    """y = x reflected at its last dim's edges
+    grad_x = g summed back onto the mirrored positions
+    """
+
+    __slots__ = ()
+    node_name = "ReflectionPad1DBackward0"
+
+
+class ReflectionPad2d(IndexPad):
+    """y = x reflected at its last two dims' edges
+    grad_x = g summed back onto the mirrored positions
+    """
+
+    __slots__ = ()
+    node_name = "ReflectionPad2DBackward0"
+
+
+class ReflectionPad3d(IndexPad):
+    """y = x reflected at its last three dims' edges
+    grad_x = g summed back onto the mirrored positions
+    """
+
+    __slots__ = ()
+    node_name = "ReflectionPad3DBackward0"
+
+
+class ReplicationPad1d(IndexPad):
+    """y = x with its last dim's edge values repeated outward
+    grad_x = g summed back onto the edge positions it copied
+    """
+
+    __slots__ = ()
+    node_name = "ReplicationPad1DBackward0"
+
+
+class ReplicationPad2d(IndexPad):
+    """y = x with its last two dims' edge values repeated outward
+    grad_x = g summed back onto the edge positions it copied
+    """
+
+    __slots__ = ()
+    node_name = "ReplicationPad2DBackward0"
+
+
+class ReplicationPad3d(IndexPad):
+    """y = x with its last three dims' edge values repeated outward
+    grad_x = g summed back onto the edge positions it copied
+    """
+
+    __slots__ = ()
+    node_name = "ReplicationPad3DBackward0"
+
+
+class CircularPad(IndexPad):
+    """y = x wrapped around periodically at its last dims
+    grad_x = g summed back onto the wrapped positions
+    """
+
+    __slots__ = ()
+    node_name = "CopySlices"
+
+
 class Erf(Function):
     """y = erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt
     grad_x = g * 2/sqrt(pi) * exp(-x^2)
