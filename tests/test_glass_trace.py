@@ -236,3 +236,28 @@ def test_core_does_not_import_glass_but_offers_it_lazily():
     code = ("import sys, glassgrad; assert 'glassgrad.glass' not in sys.modules; "
             "assert callable(glassgrad.glass.trace)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_long_runs_keep_a_bounded_spread_of_graphs():
+    w = torch.tensor(0.0, requires_grad=True)
+    with glass.trace(max_graphs=20) as t:
+        seed_loop(w, epochs=60)
+    assert len(t.steps) == 60
+    kept = [s.index for s in t.steps if not s.thinned]
+    assert len(kept) <= 20
+    assert kept[:10] == list(range(1, 11)) and kept[-1] == 60
+    # every step keeps its loss, update and norms; the report charts all of them
+    assert all(s.loss is not None and s.updates and "w" in s.stats for s in t.steps)
+    want = hand_derived(60)
+    for s in t.steps:
+        np.testing.assert_allclose(s.stats["w"][1], abs(want[s.index - 1]["dL/dw"]), rtol=1e-3,
+                                   atol=1e-5)  # float32 against float64 after 60 steps
+    thinned = next(s for s in t.steps if s.thinned)
+    with pytest.raises(KeyError, match="not kept"):
+        thinned.node("w")
+    assert float(t.explain("w", 60).value) == pytest.approx(want[59]["dL/dw"], rel=1e-3)
+    from glassgrad.glass.report import report_data
+
+    data = report_data(t)
+    assert len(data["series"]["loss"]) == 60
+    assert all(int(k) in kept for k in data["rendered"])

@@ -477,3 +477,29 @@ def test_fast_path_leaves_no_graph_on_grads():
     x = gg.tensor([0.5, 1.5], requires_grad=True)
     (x ** 3).sum().backward()
     assert not x.grad.requires_grad and x.grad.grad_fn is None
+
+
+def test_backward_inputs_non_leaf_fills_grad_without_warning():
+    import warnings
+
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 3
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            (h * h).sum().backward(inputs=[h])
+        return h.grad.numpy().copy(), x.grad
+
+    (gh, gx), (th, tx) = run(gg), run(torch)
+    np.testing.assert_allclose(gh, th)
+    assert gx is None and tx is None
+
+
+def test_every_array_ns_function_has_a_tensor_version():
+    """``ctx.ns`` in a create_graph pass must offer every function backward formulas use."""
+    from glassgrad.autograd.function import _ArrayNS
+    from glassgrad.ops import tensor_ns
+
+    missing = [n for n in vars(_ArrayNS) if not n.startswith("_")
+               and not callable(getattr(tensor_ns, n, None))]
+    assert missing == [], f"add these to glassgrad/ops/tensor_ns.py: {missing}"

@@ -184,9 +184,34 @@ class Step:
         self._by_id = {}
         self._leaf_ids = {}
         self._loss_ref = None
+        # per parameter: (value if scalar else norm, gradient norm, "value" or "norm"); kept
+        # after the graph of an old step is dropped (see Trace(max_graphs=...))
+        self.stats = {}
+        self.thinned = False
+
+    def summarise(self) -> None:
+        """Fill ``stats`` from the graph and the updates (called when the step is complete)."""
+        for p in self.params:
+            u = self.update_of(p.title)
+            after = u.after if u is not None else p.value
+            if V.is_small(after) and after.size == 1:
+                val, what = float(after.reshape(-1)[0]), "value"
+            else:
+                val, what = V.norm(after), "norm"
+            self.stats[p.title] = (val, V.norm(p.grad_after), what)
+
+    def thin(self) -> None:
+        """Drop the graph (nodes and their numbers); keep loss, updates and stats."""
+        self.nodes = []
+        self._by_id = {}
+        self._leaf_ids = {}
+        self.thinned = True
 
     def node(self, ref) -> GNode:
         """A node by id (``'n3'``), by name (``'w'``), or by op (``'MulBackward0'``)."""
+        if self.thinned:
+            raise KeyError(f"step {self.index}'s graph was not kept (Trace(max_graphs=...)); "
+                           "its loss, updates and norms were")
         if ref in self._by_id:
             return self._by_id[ref]
         for n in self.nodes:
@@ -236,6 +261,10 @@ class Step:
             "index": self.index, "loss": V._num(self.loss) if self.loss is not None else None,
             "loss_node": self.loss_id, "where": self.where,
             "nodes": [n.to_json() for n in self.nodes],
+            "thinned": self.thinned,
+            "stats": {k: {"value": V._num(v) if v is not None else None,
+                          "grad_norm": V._num(g) if g is not None else None, "what": w}
+                      for k, (v, g, w) in self.stats.items()},
             "updates": [u.to_json() for u in self.updates],
             "warnings": [w.to_json() for w in self.warnings],
         }

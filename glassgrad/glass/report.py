@@ -40,39 +40,25 @@ def report_data(trace) -> dict:
     params = []
     seen = set()
     for s in steps:
-        for p in s.params:
-            if p.title not in seen:
-                seen.add(p.title)
-                params.append(p.title)
+        for name in s.stats:
+            if name not in seen:
+                seen.add(name)
+                params.append(name)
     series = {"loss": [s.loss if s.loss is not None and _finite(s.loss) else None
                        for s in steps],
               "params": {}, "grads": {}}
     for name in params:
-        vals = []
-        grads = []
-        for s in steps:
-            node = next((p for p in s.params if p.title == name), None)
-            u = s.update_of(name)
-            if node is None:
-                vals.append(None)
-                grads.append(None)
-                continue
-            after = u.after if u is not None else node.value
-            if V.is_small(after) and after.size == 1:
-                vals.append(_f(float(after.reshape(-1)[0])))
-            else:
-                vals.append(_f(V.norm(after)))
-            grads.append(_f(V.norm(node.grad_after)))
-        scalar = all(
-            V.is_small(p.value) and p.value.size == 1
-            for s in steps for p in s.params if p.title == name
-        )
+        stats = [s.stats.get(name) for s in steps]
+        vals = [_f(st[0]) if st else None for st in stats]
+        grads = [_f(st[1]) if st else None for st in stats]
+        scalar = all(st[2] == "value" for st in stats if st)
         series["params"][name] = {"values": vals, "what": "value" if scalar else "norm"}
         series["grads"][name] = grads
     rendered = {}
     total = 0
-    for i in _rendered_steps(len(steps), MAX_RENDERED):
-        s = steps[i]
+    with_graph = [i for i, s in enumerate(steps) if not s.thinned]
+    for j in _rendered_steps(len(with_graph), MAX_RENDERED):
+        s = steps[with_graph[j]]
         if total > MAX_CHARS:
             break
         entry = {}
@@ -128,7 +114,8 @@ def _f(x):
 
 def render_report(trace, title: str = "glassgrad trace") -> str:
     data = report_data(trace)
-    blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    blob = json.dumps(V.clean(data), separators=(",", ":"), allow_nan=False)
+    blob = blob.replace("</", "<\\/")
     return (_PAGE.replace("__TITLE__", html.escape(title))
             .replace("__CSS__", _CSS).replace("__JS__", _JS).replace("__DATA__", blob))
 
@@ -159,7 +146,7 @@ _PAGE = """<!DOCTYPE html>
 <header><h1>__TITLE__</h1><p id="summary"></p></header>
 <section id="charts">
   <div class="chart"><h2>Loss</h2><div id="loss-chart"></div></div>
-  <div class="chart"><h2>Parameters</h2><div id="param-chart"></div></div>
+  <div class="chart"><h2>Parameters <small>(after each update)</small></h2><div id="param-chart"></div></div>
   <div class="chart"><h2>Gradient norms</h2><div id="grad-chart"></div></div>
 </section>
 <section id="checks"><h2>Training-loop checks</h2><ul id="warnings"></ul></section>
