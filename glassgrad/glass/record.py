@@ -120,7 +120,8 @@ class GNode:
 class Update:
     """One parameter's update after a step's backward pass."""
 
-    __slots__ = ("after", "before", "grad", "lr", "name", "node", "ratio", "state", "update")
+    __slots__ = ("after", "before", "grad", "lr", "name", "node", "optimizer", "ratio", "state",
+                 "update")
 
     def __init__(self, name, node, before, grad, after):
         self.name = name
@@ -136,6 +137,7 @@ class Update:
             self.ratio = V.norm(self.update) / nb if nb else None
         self.state = {}
         self.lr = None
+        self.optimizer = None
 
     @property
     def changed(self) -> bool:
@@ -144,18 +146,24 @@ class Update:
         return self.after is not None and V.norm(self.after) != V.norm(self.before)
 
     def inferred_lr(self):
-        """``lr`` when the update is ``-lr * grad`` (plain gradient descent), else None."""
-        if self.lr is not None:
-            return self.lr
+        """``lr`` when the update is ``-lr * grad`` (plain gradient descent), else None.
+
+        With momentum, Adam and the like the update is not a multiple of this gradient, and
+        this returns None (the optimizer's own ``lr`` is in ``self.lr``).
+        """
         if self.update is None or not V.is_small(self.grad):
             return None
         g = self.grad.astype(np.float64)
         mask = g != 0
         if not mask.any():
             return None
+        if np.any(self.update[~mask] != 0):
+            return None
         ratios = -self.update[mask] / g[mask]
         lr = float(np.median(ratios))
         if lr > 0 and np.allclose(ratios, lr, rtol=1e-3):
+            if self.lr is not None and np.isclose(lr, self.lr, rtol=1e-3):
+                return self.lr
             return float(f"{lr:.4g}")
         return None
 
@@ -164,7 +172,8 @@ class Update:
             "name": self.name, "node": self.node, "before": V.to_json(self.before),
             "grad": V.to_json(self.grad), "after": V.to_json(self.after),
             "update": V.to_json(self.update), "ratio": self.ratio,
-            "grad_norm": V.norm(self.grad), "norm": V.norm(self.after), "lr": self.inferred_lr(),
+            "grad_norm": V.norm(self.grad), "norm": V.norm(self.after), "lr": self.lr,
+            "sgd_lr": self.inferred_lr(), "optimizer": self.optimizer,
             "state": {k: V.to_json(v) for k, v in self.state.items()},
         }
 

@@ -92,11 +92,12 @@ def report_data(trace) -> dict:
 
 def _update_row(u) -> dict:
     state = "; ".join(f"{k} {V.fmt(v, 4)}" for k, v in u.state.items())
-    lr = u.inferred_lr()
+    lr = u.lr if u.lr is not None else u.inferred_lr()
     return {"name": u.name, "before": V.fmt(u.before, 4), "grad": V.fmt(u.grad, 4),
             "after": V.fmt(u.after, 4), "update": V.fmt(u.update, 4),
             "ratio": None if u.ratio is None else f"{u.ratio:.3g}",
-            "lr": None if lr is None else V.fmt_num(lr), "state": state}
+            "lr": None if lr is None else (f"{u.optimizer} " if u.optimizer else "") + V.fmt_num(lr),
+            "state": state}
 
 
 def _finite(x) -> bool:

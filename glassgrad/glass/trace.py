@@ -307,6 +307,7 @@ class Trace:
                 for group in getattr(opt, "param_groups", ()):
                     if any(p is t for p in group.get("params", ())):
                         u.lr = group.get("lr")
+                        u.optimizer = type(opt).__name__
             step.updates.append(u)
         step.summarise()
         if self._checker is not None:
