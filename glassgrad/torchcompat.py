@@ -256,10 +256,17 @@ _GLASSGRAD_DIR = os.path.dirname(os.path.abspath(__file__))
 _RUNPY = os.path.abspath(runpy.__file__)
 
 
+_EXAMPLES_DIR = os.path.join(_GLASSGRAD_DIR, "examples") + os.sep
+
+
 def _is_internal(filename: str) -> bool:
+    """A frame of glassgrad's own code, runpy's or importlib's (the bundled examples are scripts,
+    not internals)."""
     if filename.startswith("<frozen "):
         return True
     path = os.path.abspath(filename)
+    if path.startswith(_EXAMPLES_DIR):
+        return False
     return path == _RUNPY or path.startswith(_GLASSGRAD_DIR + os.sep)
 
 

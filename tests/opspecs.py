@@ -258,9 +258,9 @@ spec("prod", lambda m, x, **k: m.prod(x, **k),
      [case((3, 4)), case((3, 4), dim=1), case((2, 3, 4), dim=-1, keepdim=True), case((5,), dim=0)],
      uniform(0.5, 1.5), kind="reduction", ints=True)
 spec("prod_zeros", lambda m, x, **k: x.prod(**k), [case((4, 5), dim=1), case((6,)), case((4, 5))],
-     with_zeros, gradgrad=False,
-     notes="one zero: the others' product; two zeros: 0. Its backward treats the zero masks as "
-           "constants, so second derivatives at zeros are not exact (torch's are)")
+     with_zeros,
+     notes="one zero: the others' product; two zeros: 0. Under create_graph the backward uses "
+           "leave-one-out products, so higher derivatives are exact at zeros too")
 spec("logsumexp", lambda m, x, **k: m.logsumexp(x, **k),
      [case((3, 4), dim=1), case((3, 4), dim=0, keepdim=True), case((2, 3, 4), dim=(0, 2)),
       case((5,), dim=0)], uniform(-3, 3), kind="reduction")

@@ -126,3 +126,16 @@ def test_graph_of_a_loss_tensor_and_notebook_reprs():
     t = seed_trace()
     assert "glass trace" in t._repr_html_()
     assert "<pre" in glass.explain(t, "w")._repr_html_()
+
+
+def test_graph_after_backward_shows_structure():
+    X = torch.tensor([1.0, 2.0])
+    w = torch.tensor(0.5, requires_grad=True)
+    loss = ((w * X) ** 2).mean()
+    loss.backward()
+    g = glass.graph(loss)
+    _, boxes = boxes_from_svg(g.svg())
+    assert_no_overlap(boxes)
+    names = [n["lines"][0] for n in g.nodes]
+    assert names[:3] == ["MeanBackward0", "PowBackward0", "MulBackward0"]
+    assert "AccumulateGrad" in names

@@ -171,3 +171,61 @@ def test_large_graph_collapses_and_expands_in_the_report(tmp_path):
     dom_full, _ = _dom(path.as_uri() + "#expand=1")
     assert "step 1 (backward)</title>" in dom_full
     assert "(collapsed by module)</title>" not in dom_full
+
+
+def test_report_of_a_nan_loss_is_strict_json(tmp_path):
+    import warnings
+
+    import glassgrad as torch
+    from glassgrad import glass
+
+    w = torch.tensor(1.0, requires_grad=True)
+    x = torch.tensor([1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with glass.trace(warn=False) as t:
+            for _ in range(2):
+                torch.log(w * x - 5).mean().backward()
+                w.grad.zero_()
+    path = t.save(str(tmp_path))
+    json.loads((tmp_path / "trace.json").read_text(),
+               parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    html = Path(path).read_text()
+    blob = re.search(r'id="trace-data">(.*?)</script>', html, re.DOTALL).group(1)
+    json.loads(blob.replace("<\\/", "</"), parse_constant=lambda c: pytest.fail(c))
+    assert "nan/inf" in html
+
+
+TORCH_SCRIPT = """
+import torch
+from torch import nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+x = torch.randn(16, 2)
+y = x[:, :1] * 2 - x[:, 1:]
+for step in range(5):
+    opt.zero_grad()
+    loss = ((model(x) - y) ** 2).mean()
+    loss.backward()
+    opt.step()
+print("done")
+"""
+
+
+def test_run_a_torch_script_with_trace(tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(TORCH_SCRIPT)
+    out = tmp_path / "trace"
+    res = subprocess.run(
+        [sys.executable, "-m", "glassgrad", "run", "--trace", str(out), str(script)],
+        check=False, capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "done" in res.stdout
+    data = json.loads((out / "trace.json").read_text())
+    assert len(data["steps"]) == 5
+    names = [u["name"] for u in data["steps"][0]["updates"]]
+    assert names == ["model.0.weight", "model.0.bias", "model.2.weight", "model.2.bias"]
+    assert "momentum_buffer" in data["steps"][1]["updates"][0]["state"]
+    assert (out / "report.html").exists()

@@ -26,6 +26,14 @@ CASES = [
     ("OneCycleLR", {"max_lr": 0.01, "total_steps": EPOCHS, "pct_start": 0.25,
                     "div_factor": 10.0, "final_div_factor": 100.0}, "Adam"),
     ("OneCycleLR", {"max_lr": 0.3, "total_steps": EPOCHS, "cycle_momentum": False}, "Adagrad"),
+    ("MultiplicativeLR", {"lr_lambda": lambda e: 0.9 if e % 2 else 1.05}, "SGD"),
+    ("ConstantLR", {}, "SGD"),
+    ("ConstantLR", {"factor": 0.5, "total_iters": 8}, "Adam"),
+    ("LinearLR", {}, "SGD"),
+    ("LinearLR", {"start_factor": 0.1, "end_factor": 0.5, "total_iters": 12}, "SGD"),
+    ("PolynomialLR", {"total_iters": 20, "power": 2.0}, "SGD"),
+    ("CosineAnnealingWarmRestarts", {"T_0": 5}, "SGD"),
+    ("CosineAnnealingWarmRestarts", {"T_0": 3, "T_mult": 2, "eta_min": 0.001}, "Adam"),
 ]
 
 
@@ -86,6 +94,9 @@ def test_lr_trajectory_matches_torch(name, kwargs, opt_name):
     ("MultiStepLR", {"milestones": [3, 7], "gamma": 0.1}),
     ("ExponentialLR", {"gamma": 0.8}),
     ("CosineAnnealingLR", {"T_max": 6, "eta_min": 0.001}),
+    ("LinearLR", {"start_factor": 0.2, "total_iters": 6}),
+    ("ConstantLR", {"factor": 0.5, "total_iters": 4}),
+    ("PolynomialLR", {"total_iters": 8, "power": 1.5}),
 ])
 def test_step_with_epoch_uses_closed_form_and_warns(name, kwargs):
     def run(lib):
@@ -100,6 +111,24 @@ def test_step_with_epoch_uses_closed_form_and_warns(name, kwargs):
         return out
 
     assert run(gg) == pytest.approx(run(torch), rel=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [{"T_0": 4}, {"T_0": 3, "T_mult": 2, "eta_min": 0.01}])
+def test_warm_restarts_with_fractional_epochs_match_torch(kwargs):
+    def run(lib):
+        opt = _setup(lib, "SGD")
+        sched = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, **kwargs)
+        out = []
+        for epoch in range(12):
+            for i in range(3):
+                opt.step()
+                sched.step(epoch + i / 3)
+                out.extend(sched.get_last_lr())
+        return out
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert run(gg) == pytest.approx(run(torch), rel=1e-12)
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -129,6 +158,45 @@ def test_reduce_lr_on_plateau_matches_torch(kwargs):
     ref = run(torch)
     assert run(gg) == ref
     assert run(gg, roundtrip=True) == ref
+
+
+def _composite(lib, kind, opt):
+    sch = lib.optim.lr_scheduler
+    if kind == "sequential":
+        warm = sch.LinearLR(opt, start_factor=0.1, total_iters=4)
+        cos = sch.CosineAnnealingLR(opt, T_max=10)
+        decay = sch.ExponentialLR(opt, gamma=0.9)
+        return sch.SequentialLR(opt, [warm, cos, decay], milestones=[4, 14])
+    step = sch.StepLR(opt, step_size=4, gamma=0.5)
+    exp = sch.ExponentialLR(opt, gamma=0.97)
+    return sch.ChainedScheduler([step, exp])
+
+
+@pytest.mark.parametrize("kind", ["sequential", "chained"])
+def test_composite_schedulers_match_torch(kind):
+    def run(lib, roundtrip=False):
+        opt = _setup(lib, "SGD")
+        sched = _composite(lib, kind, opt)
+        out = [_snapshot(opt, sched)]
+        for epoch in range(EPOCHS):
+            opt.step()
+            sched.step()
+            out.append(_snapshot(opt, sched))
+            if roundtrip and epoch == 7:
+                state, opt_state = sched.state_dict(), opt.state_dict()
+                opt = _setup(lib, "SGD")
+                sched = _composite(lib, kind, opt)
+                opt.load_state_dict(opt_state)
+                sched.load_state_dict(state)
+        return out
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref, got = run(torch), run(gg)
+        ref_rt, got_rt = run(torch, True), run(gg, True)
+    for r, g, rr, gr in zip(ref, got, ref_rt, got_rt):
+        assert g == pytest.approx(r, rel=1e-12, abs=1e-15)
+        assert gr == pytest.approx(rr, rel=1e-12, abs=1e-15)
 
 
 def test_state_dict_layout_matches_torch():

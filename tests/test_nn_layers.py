@@ -78,6 +78,16 @@ LAYERS = [
      lambda: torch.nn.BatchNorm1d(5, affine=False), (6, 5), 2.0),
     ("BatchNorm1dNoStats", lambda: nn.BatchNorm1d(5, track_running_stats=False),
      lambda: torch.nn.BatchNorm1d(5, track_running_stats=False), (6, 5), 2.0),
+    ("Hardsigmoid", nn.Hardsigmoid, torch.nn.Hardsigmoid, (4, 5), 4.0),
+    ("Hardswish", nn.Hardswish, torch.nn.Hardswish, (4, 5), 4.0),
+    ("Softsign", nn.Softsign, torch.nn.Softsign, (4, 5), 2.0),
+    ("Tanhshrink", nn.Tanhshrink, torch.nn.Tanhshrink, (4, 5), 2.0),
+    ("Threshold", lambda: nn.Threshold(0.1, 20.0), lambda: torch.nn.Threshold(0.1, 20.0),
+     (4, 5), 1.0),
+    ("Hardshrink", nn.Hardshrink, torch.nn.Hardshrink, (4, 5), 1.0),
+    ("Softshrink", lambda: nn.Softshrink(0.3), lambda: torch.nn.Softshrink(0.3), (4, 5), 1.0),
+    ("GLU", nn.GLU, torch.nn.GLU, (4, 6), 2.0),
+    ("GLU0", lambda: nn.GLU(0), lambda: torch.nn.GLU(0), (4, 3), 2.0),
     ("PReLU", nn.PReLU, torch.nn.PReLU, (4, 5), 2.0),
     ("PReLU3", lambda: nn.PReLU(3, 0.1), lambda: torch.nn.PReLU(3, 0.1), (4, 3, 2), 2.0),
     ("GroupNorm", lambda: nn.GroupNorm(2, 4), lambda: torch.nn.GroupNorm(2, 4), (3, 4, 5), 2.0),
@@ -91,7 +101,8 @@ LAYERS = [
 
 # layers glassgrad composes from other ops, so their last node has another name than torch's
 COMPOSED = {"Mish", "SELU", "CELU", "LogSigmoid", "Softmin", "Linear3d", "Hardtanh", "ReLU6",
-            "PReLU", "PReLU3", "GroupNorm", "GroupNorm2d"}
+            "PReLU", "PReLU3", "GroupNorm", "GroupNorm2d", "Hardsigmoid", "Hardswish",
+            "Softsign", "Tanhshrink", "Threshold", "Hardshrink", "Softshrink", "GLU", "GLU0"}
 
 
 def _randomise_affine(tmod, rng):
@@ -138,8 +149,10 @@ def test_layer_matches_torch(name, gf, tf, shape, scale, dtype, tol):
     gmod = gf().to(_gdt(dtype))
     _copy_weights(gmod, tmod)
     x = (rng.standard_normal(shape) * scale).astype(dtype)
-    if name == "CELU" and dtype == np.float64:
-        tol = 1e-7  # torch's celu gradient is itself ~5e-9 off exp(x / alpha) in float64
+    if name in ("CELU", "Hardsigmoid", "Hardswish") and dtype == np.float64:
+        # torch's own float64 gradients here carry a float32 constant: ~5e-9 off the exact
+        # exp(x / alpha) (celu) and 1/6 (hardsigmoid, hardswish)
+        tol = 1e-7
     gy, ty = _run_pair(gmod, tmod, x, dtype, tol)
     if ty.grad_fn is not None and gy.grad_fn is not None and name not in COMPOSED:
         assert gy.grad_fn.name() == ty.grad_fn.name()

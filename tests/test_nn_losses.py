@@ -279,3 +279,82 @@ def test_float32_stays_float32_and_promotion():
     out = F.mse_loss(gx, gg.zeros(4, 3, dtype=gg.float64))
     tout = TF.mse_loss(torch.zeros(4, 3), torch.zeros(4, 3, dtype=torch.float64))
     assert out.dtype.name == str(tout.dtype).replace("torch.", "")
+
+
+# -- further losses: composites checked against torch, values and gradients ----------------------
+
+def _pm1(rng, shape):
+    return np.where(rng.random(shape) > 0.5, 1.0, -1.0)
+
+
+EXTRA = {
+    "margin_ranking": (lambda m, a, b, y: m.margin_ranking_loss(a, b, y, margin=0.3, **m.kw),
+                       lambda r: (r.standard_normal(6), r.standard_normal(6), _pm1(r, 6)), 2),
+    "hinge_embedding": (lambda m, x, y: m.hinge_embedding_loss(x, y, margin=0.7, **m.kw),
+                        lambda r: (r.standard_normal((3, 4)), _pm1(r, (3, 4))), 1),
+    "soft_margin": (lambda m, x, y: m.soft_margin_loss(x, y, **m.kw),
+                    lambda r: (r.standard_normal((3, 4)) * 30, _pm1(r, (3, 4))), 1),
+    "cosine_embedding": (lambda m, a, b, y: m.cosine_embedding_loss(a, b, y, margin=0.1, **m.kw),
+                         lambda r: (r.standard_normal((5, 3)), r.standard_normal((5, 3)),
+                                    _pm1(r, 5)), 2),
+    "triplet": (lambda m, a, p, n: m.triplet_margin_loss(a, p, n, margin=2.0, **m.kw),
+                lambda r: tuple(r.standard_normal((5, 3)) for _ in range(3)), 3),
+    "triplet_swap_p1": (lambda m, a, p, n: m.triplet_margin_loss(a, p, n, p=1, swap=True,
+                                                                 **m.kw),
+                        lambda r: tuple(r.standard_normal((5, 3)) for _ in range(3)), 3),
+    "poisson_log": (lambda m, x, t: m.poisson_nll_loss(x, t, **m.kw),
+                    lambda r: (r.standard_normal((3, 4)), r.poisson(2.0, (3, 4)) * 1.0), 1),
+    "poisson_full": (lambda m, x, t: m.poisson_nll_loss(x, t, log_input=False, full=True,
+                                                        **m.kw),
+                     lambda r: (r.uniform(0.5, 3, (3, 4)), r.poisson(2.0, (3, 4)) * 1.0), 1),
+    "gaussian": (lambda m, x, t, v: m.gaussian_nll_loss(x, t, v, **m.kw),
+                 lambda r: (r.standard_normal((4, 3)), r.standard_normal((4, 3)),
+                            r.uniform(0.1, 2, (4, 3))), 3),
+    "gaussian_hetero_full": (lambda m, x, t, v: m.gaussian_nll_loss(x, t, v, full=True, **m.kw),
+                             lambda r: (r.standard_normal((4, 3)), r.standard_normal((4, 3)),
+                                        r.uniform(0.1, 2, 4)), 3),
+    "multilabel_soft_margin": (lambda m, x, t: m.multilabel_soft_margin_loss(x, t, **m.kw),
+                               lambda r: (r.standard_normal((3, 4)),
+                                          (r.random((3, 4)) > 0.5) * 1.0), 1),
+}
+
+
+class _NS:
+    def __init__(self, mod, reduction):
+        self.mod = mod
+        self.kw = {"reduction": reduction}
+
+    def __getattr__(self, name):
+        return getattr(self.mod, name)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", list(EXTRA))
+def test_further_losses_match_torch(name, reduction):
+    fn, make, n_grad = EXTRA[name]
+    arrays = make(np.random.default_rng(0))
+    g_args = [gg.tensor(a, requires_grad=i < n_grad) for i, a in enumerate(arrays)]
+    t_args = [torch.tensor(a, requires_grad=i < n_grad) for i, a in enumerate(arrays)]
+    g_out = fn(_NS(F, reduction), *g_args)
+    t_out = fn(_NS(TF, reduction), *t_args)
+    _check(g_out, t_out, g_args, t_args, 1e-10, name=False)  # composites: other node names
+
+
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_multi_margin_loss(p, weighted, reduction):
+    rng = np.random.default_rng(0)
+    gx, tx = _pair(rng.standard_normal((5, 4)), None, True)
+    gt, tt = _pair(rng.integers(0, 4, 5))
+    gw, tw = _pair(rng.uniform(0.5, 2, 4)) if weighted else (None, None)
+    _check(F.multi_margin_loss(gx, gt, p=p, margin=0.8, weight=gw, reduction=reduction),
+           TF.multi_margin_loss(tx, tt, p=p, margin=0.8, weight=tw, reduction=reduction),
+           (gx,), (tx,), 1e-10, name=False)
+
+
+def test_further_loss_modules_repr():
+    for name in ("MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
+                 "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+                 "MultiLabelSoftMarginLoss", "MultiMarginLoss"):
+        assert repr(getattr(nn, name)()) == repr(getattr(torch.nn, name)())

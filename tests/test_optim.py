@@ -287,3 +287,23 @@ def test_update_bumps_version_and_runs_outside_the_graph():
     v = w._version
     opt.step()
     assert w._version == v + 1 and w.grad_fn is None and w.requires_grad
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import glassgrad.optim.adagrad
+    import glassgrad.optim.adam
+    import glassgrad.optim.lr_scheduler
+    import glassgrad.optim.optimizer
+    import glassgrad.optim.rmsprop
+    import glassgrad.optim.sgd
+    import glassgrad.serialization
+    import glassgrad.utils.data
+    import glassgrad.utils.hooks
+
+    for mod in (glassgrad.optim.optimizer, glassgrad.optim.sgd, glassgrad.optim.adam,
+                glassgrad.optim.rmsprop, glassgrad.optim.adagrad, glassgrad.optim.lr_scheduler,
+                glassgrad.serialization, glassgrad.utils.data, glassgrad.utils.hooks):
+        result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, mod.__name__

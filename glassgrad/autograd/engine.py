@@ -356,10 +356,10 @@ def _retained(node, g, create_graph, _wrap):
         gt = t._run_hooks(gt)
     if t._retains_grad:
         val = gt if create_graph else _wrap(np.array(gt), False, None)
-        if t.grad is None:
+        if t._grad is None:
             t.grad = val
         else:
-            t.grad = t.grad + val
+            t.grad = t._grad + val
     if multi:
         g = list(g)
         g[t._oidx] = gt
@@ -387,4 +387,4 @@ def _accumulate_into(t, g, create_graph):
         return
     if not isinstance(g, Tensor):
         g = _wrap(np.array(g), False, None)
-    t.grad = g if t.grad is None else t.grad + g
+    t.grad = g if t._grad is None else t._grad + g

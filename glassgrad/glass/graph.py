@@ -75,8 +75,43 @@ class Graph:
         """The graph behind a tensor (a loss), with its gradients if the graph is still alive."""
         from .explain import record_once
 
-        step = record_once(t, None)
+        try:
+            step = record_once(t, None)
+        except RuntimeError:
+            # the graph's saved values were freed by backward(): draw its structure only
+            return cls._structure(t, max_nodes)
         return cls.from_step(step, view, max_nodes)
+
+    @classmethod
+    def _structure(cls, t, max_nodes: int = 300) -> Graph:
+        """The grad_fn nodes behind ``t`` and the leaves they reach, without numbers."""
+        from ..autograd import engine
+
+        order = engine.topo_order([t.grad_fn]) if t.grad_fn is not None else []
+        ids = {}
+        nodes = []
+        edges = []
+        for fn in reversed(order):
+            ids[fn] = f"n{len(ids)}"
+            nodes.append({"id": ids[fn], "kind": "op", "lines": [fn.name()], "tip": fn.name()})
+        leaves = {}
+        for fn in reversed(order):
+            for inp in fn.inputs or ():
+                if inp is None:
+                    continue
+                if inp.grad_fn is not None and inp.grad_fn in ids:
+                    edges.append((ids[fn], ids[inp.grad_fn]))
+                    continue
+                k = id(inp)
+                if k not in leaves:
+                    leaves[k] = f"n{len(ids) + len(leaves)}"
+                    name = getattr(inp, "_glass_name", None) or "leaf"
+                    nodes.append({"id": leaves[k], "kind": "leaf",
+                                  "lines": ["AccumulateGrad", f"{name} {list(inp.shape)}"],
+                                  "tip": name})
+                edges.append((ids[fn], leaves[k]))
+        g = cls(nodes, edges, "backward graph (structure only: already backpropagated)")
+        return g.collapsed() if len(nodes) > max_nodes else g
 
     def collapsed(self) -> Graph:
         """Ops that belong to the same module drawn as one box (for large graphs)."""

@@ -128,7 +128,8 @@ def _f(x):
 
 def render_report(trace, title: str = "glassgrad trace") -> str:
     data = report_data(trace)
-    blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    blob = json.dumps(V.clean(data), separators=(",", ":"), allow_nan=False)
+    blob = blob.replace("</", "<\\/")
     return (_PAGE.replace("__TITLE__", html.escape(title))
             .replace("__CSS__", _CSS).replace("__JS__", _JS).replace("__DATA__", blob))
 
@@ -159,7 +160,7 @@ _PAGE = """<!DOCTYPE html>
 <header><h1>__TITLE__</h1><p id="summary"></p></header>
 <section id="charts">
   <div class="chart"><h2>Loss</h2><div id="loss-chart"></div></div>
-  <div class="chart"><h2>Parameters</h2><div id="param-chart"></div></div>
+  <div class="chart"><h2>Parameters <small>(after each update)</small></h2><div id="param-chart"></div></div>
   <div class="chart"><h2>Gradient norms</h2><div id="grad-chart"></div></div>
 </section>
 <section id="checks"><h2>Training-loop checks</h2><ul id="warnings"></ul></section>

@@ -38,12 +38,11 @@ import weakref
 import numpy as np
 
 from ..autograd import engine
-from ..autograd.function import op_name, state
+from ..autograd.function import state
 from . import names as N
 from . import values as V
-from .record import GNode, Step, Update, expression, rule_lines
+from .record import Step, Update
 
-_BINARY = ("AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0", "PowBackward0")
 LOCAL_LIMIT = 4096  # local gradients (an extra backward call) only for outputs this small
 _LOCAL_MODULES = ("glassgrad.ops.elementwise", "glassgrad.ops.reduce")
 
@@ -316,185 +315,9 @@ class Trace:
     # -- assembling a step --------------------------------------------------------------------
 
     def _build_step(self, bw, fallback=None) -> Step:
-        from ..tensor import Tensor
+        from .assemble import build_step
 
-        step = Step(len(self.steps) + 1)
-        roots = self._roots
-        root = roots[0]
-        step.loss = float(root._data.reshape(-1)[0]) if root._data.size == 1 else None
-        step.where = N.where(self._frame)
-        frame = self._frame
-        # modules and optimizers in the caller's frames: looked for again only when this step
-        # has a parameter not seen before (not every step)
-        leaf_ids = {id(t) for n in nodes_of(roots) for t in (n.inputs or ())
-                    if t is not None and t.grad_fn is None}
-        if not leaf_ids <= self._scanned:
-            self._scanned |= leaf_ids
-            pnames, optims, mnames = N.modules_and_optimizers(frame)
-            self._param_names.update(pnames)
-            self._module_names.update(mnames)
-            for o in optims:
-                if o not in self._optims:
-                    self._optims.append(o)
-        # names of intermediates held by the caller (``loss``, ``y_hat``)
-        wanted = {id(r): r for r in roots}
-        found = N.scan(frame, wanted, Tensor)
-        root_names = {id(r): found.get(id(r)) for r in roots}
-        nodes = engine.topo_order([r.grad_fn for r in roots if r.grad_fn is not None])
-        recs = [(self._pending.get(n), n) for n in nodes]
-        # forward order: recorded ops by sequence number, unrecorded ones in topological order
-        order = sorted(range(len(recs)),
-                       key=lambda i: (recs[i][0].seq if recs[i][0] is not None else 0, i))
-        gnodes = {}
-        leaves = {}
-        ids = iter(range(1_000_000_000))
-        out_nodes = []
-        step_leaves = []
-
-        def new(kind):
-            g = GNode(f"n{next(ids)}", kind)
-            out_nodes.append(g)
-            step._by_id[g.id] = g
-            return g
-
-        def leaf_node(t, val, name=None):
-            k = id(t)
-            if k in leaves:
-                return leaves[k]
-            kind = "leaf" if t.requires_grad else "const"
-            g = new(kind)
-            g.name = name or getattr(t, "_glass_name", None)
-            if k in self._param_names:
-                g.name = self._param_names[k]
-            g.param = t.requires_grad
-            g.label = g.name or (V.fmt(val, 4) if V.is_small(val) and val.size <= 4 else kind)
-            g.shape = tuple(t._data.shape)
-            g.dtype = V.dtype_name(t._data.dtype)
-            g.value = val
-            if t.requires_grad:
-                gb = self._grad_before.get(k)
-                g.grad_before = gb[1] if gb else None
-                g.grad_after = None if t.grad is None else V.keep(t.grad._data)
-                contrib = self._leaf_contrib.get(k)
-                g.contributions = contrib[1] if contrib else []
-                step_leaves.append((g, t))
-            leaves[k] = g
-            step._leaf_ids[k] = g.id
-            return g
-
-        # ops run inside an nn.Module are labelled by the module (model.0), not by the op
-        mod_count = {}
-        for rec, _ in recs:
-            m = rec.module() if rec is not None and rec.module is not None else None
-            if m is not None:
-                mod_count[id(m)] = mod_count.get(id(m), 0) + 1
-        for i in order:
-            rec, node = recs[i]
-            g = new("op")
-            gnodes[node] = g
-            cls = type(node)
-            g.op = node.name()
-            g.fn = op_name(cls)
-            g.rule = rule_lines(cls)
-            arg_labels = []
-            is_t = []
-            if rec is not None:
-                g.seq = rec.seq
-                g.value = rec.out
-                g.shape = rec.shape
-                g.dtype = rec.dtype
-                g.where = rec.where
-                g.alive = rec.alive
-                g.name = rec.name
-                if rec.module is not None:
-                    m = rec.module()
-                    if m is not None:
-                        g.module = self._module_names.get(id(m))
-                for a in rec.args:
-                    if a[0] == "node":
-                        src = gnodes.get(a[1])
-                        if src is None:
-                            src = new("op")
-                            src.label = a[1].name()
-                        g.inputs.append(src.id)
-                        arg_labels.append(src.title)
-                        is_t.append(True)
-                    elif a[0] == "leaf":
-                        src = leaf_node(a[1], a[2])
-                        g.inputs.append(src.id)
-                        arg_labels.append(src.title)
-                        is_t.append(True)
-                    else:
-                        is_t.append(False)
-                        g.inputs.append(None)
-                        g.scalars[len(g.inputs) - 1] = a[1]
-                        arg_labels.append(repr(a[1]))
-            else:
-                hints = fallback
-                if hints is not None and node in hints.names:
-                    g.name = hints.names[node]
-                out = hints.outs.get(node) if hints is not None else None
-                if out is not None:
-                    g.value = V.keep(out)
-                    g.shape = tuple(out.shape)
-                    g.dtype = out.dtype.name
-                saved = getattr(node, "_saved", None)
-                if (g.op == "PowBackward0" and isinstance(saved, (tuple, list)) and len(saved) > 1
-                        and isinstance(saved[1], (int, float))):
-                    g.scalars[1] = saved[1]
-                binary = g.op in _BINARY
-                for pos, t in enumerate(node.inputs or ()):
-                    if t is None:
-                        c = hints.consts.get((node, pos)) if hints is not None else None
-                        if c is not None:
-                            src = leaf_node(c[1], V.keep(c[1]._data), c[0])
-                            g.inputs.append(src.id)
-                            arg_labels.append(src.title)
-                            is_t.append(True)
-                        else:
-                            g.inputs.append(None)
-                            arg_labels.append(_guess_const(g, pos))
-                            is_t.append(binary and pos < 2)
-                    elif t.grad_fn is not None and t.grad_fn in gnodes:
-                        src = gnodes[t.grad_fn]
-                        g.inputs.append(src.id)
-                        arg_labels.append(src.title)
-                        is_t.append(True)
-                    else:
-                        src = leaf_node(t, V.keep(t._data))
-                        g.inputs.append(src.id)
-                        arg_labels.append(src.title)
-                        is_t.append(True)
-            if g.module is not None:
-                m = rec.module()
-                g.label = g.module if mod_count.get(id(m), 0) == 1 else f"{g.module}.{g.fn}"
-            else:
-                g.label = expression(g.fn, g.op, arg_labels, is_t)
-                if len(g.label) > 28:
-                    g.label = f"{g.fn}"
-            b = bw.get(node)
-            if b is not None:
-                g.grad, g.products, g.local, g.sent = b
-                g.order = self._bw_order.index(node)
-                if rec is None and g.shape == () and g.grad is not None:
-                    g.shape = V.shape_of(g.grad)
-        for r in roots:
-            if r.grad_fn in gnodes and root_names.get(id(r)):
-                gnodes[r.grad_fn].name = root_names[id(r)]
-        if roots[0].grad_fn in gnodes:
-            step.loss_id = gnodes[roots[0].grad_fn].id
-        # named intermediates that were found after their op ran
-        for k, (ref, name) in list(self._names.items()):
-            t = ref()
-            if t is None:
-                del self._names[k]
-            elif t.grad_fn in gnodes and gnodes[t.grad_fn].name is None:
-                gnodes[t.grad_fn].name = name
-        step.nodes = out_nodes
-        step._loss_ref = weakref.ref(root)
-        self._step_leaves = step_leaves
-        self._pending = weakref.WeakKeyDictionary()
-        return step
+        return build_step(self, bw, fallback)
 
     # -- what users call ----------------------------------------------------------------------
 
@@ -529,7 +352,7 @@ class Trace:
 
         os.makedirs(directory, exist_ok=True)
         with open(os.path.join(directory, "trace.json"), "w") as f:
-            json.dump(self.to_json(), f)
+            json.dump(V.clean(self.to_json()), f, allow_nan=False)
         path = os.path.join(directory, "report.html")
         self.report(path)
         return path
@@ -551,18 +374,6 @@ class Trace:
 
     def __repr__(self) -> str:
         return f"<glass.Trace: {len(self.steps)} steps, {len(self.warnings)} warnings>"
-
-
-def nodes_of(roots):
-    return engine.topo_order([r.grad_fn for r in roots if r.grad_fn is not None])
-
-
-def _guess_const(g, pos) -> str:
-    """The label of an input the forward hook did not see (explain outside a trace)."""
-    c = g.scalars.get(pos)
-    if isinstance(c, (int, float)):
-        return str(int(c)) if float(c).is_integer() else repr(c)
-    return "c"
 
 
 def _weakrefable(obj) -> bool:

@@ -162,3 +162,14 @@ def to_json(v):
     flat = [_num(x) for x in a.reshape(-1).tolist()] if a.dtype.kind in "fc" else \
         a.reshape(-1).tolist()
     return {"shape": list(a.shape), "values": flat}
+
+
+def clean(obj):
+    """``obj`` with every non-finite float replaced by None (strict JSON has no NaN)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [clean(v) for v in obj]
+    return obj

@@ -12,7 +12,9 @@ from ..tensor import Tensor
 from .module import Module, _addindent
 from .parameter import Parameter
 
-__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]
+__all__ = [
+    "ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential",
+]
 
 
 class Sequential(Module):

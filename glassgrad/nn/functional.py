@@ -24,45 +24,16 @@ from ..random import _rng
 from ..tensor import Tensor, _counter, _result_dtype, _wrap
 
 __all__ = [
-    "bilinear",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "celu",
-    "cosine_similarity",
-    "cross_entropy",
-    "dropout",
-    "elu",
-    "embedding",
-    "gelu",
-    "group_norm",
-    "hardtanh",
-    "huber_loss",
-    "kl_div",
-    "l1_loss",
-    "layer_norm",
-    "leaky_relu",
-    "linear",
-    "log_softmax",
-    "logsigmoid",
-    "mish",
-    "mse_loss",
-    "nll_loss",
-    "normalize",
-    "one_hot",
-    "pad",
-    "pairwise_distance",
-    "prelu",
-    "relu",
-    "relu6",
-    "scaled_dot_product_attention",
-    "selu",
-    "sigmoid",
-    "silu",
-    "smooth_l1_loss",
-    "softmax",
-    "softmin",
-    "softplus",
-    "tanh",
+    "bilinear", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu",
+    "cosine_embedding_loss", "cosine_similarity", "cross_entropy", "dropout", "elu", "embedding",
+    "gaussian_nll_loss", "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid", "hardswish",
+    "hardtanh", "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss", "layer_norm",
+    "leaky_relu", "linear", "log_softmax", "logsigmoid", "margin_ranking_loss", "mish", "mse_loss",
+    "multi_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "normalize", "one_hot", "pad",
+    "pairwise_distance", "poisson_nll_loss", "prelu", "relu", "relu6",
+    "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss",
+    "soft_margin_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh",
+    "tanhshrink", "threshold", "triplet_margin_loss",
 ]
 
 
@@ -184,6 +155,58 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 def logsigmoid(input: Tensor) -> Tensor:
     """y = log(sigmoid(x)) = -softplus(-x), computed without overflow."""
     return -nnops.Softplus.apply(-input, 1.0, math.inf)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """y = min(max(x / 6 + 1/2, 0), 1)."""
+    return _activation(lambda x: (x + 3.0).clamp(0.0, 6.0) / 6.0, input, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """y = x * hardsigmoid(x)."""
+    return _activation(lambda x: x * ((x + 3.0).clamp(0.0, 6.0) / 6.0), input, inplace)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """y = x / (1 + |x|)."""
+    return input / (input.abs() + 1.0)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """y = x - tanh(x)."""
+    return input - input.tanh()
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """y = x where x > threshold, else ``value``."""
+    from ..functional import where
+
+    return _activation(lambda x: where(x > threshold, x, value), input, inplace)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """y = x where |x| > lambd, else 0."""
+    from ..functional import where
+
+    return where(input.abs() > lambd, input, 0.0)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """y = x - lambd where x > lambd, x + lambd where x < -lambd, else 0."""
+    from ..functional import where
+
+    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Split ``dim`` in halves a, b: y = a * sigmoid(b)."""
+    if input.shape[dim] % 2 != 0:
+        raise RuntimeError(
+            f"Halving dimension must be even, but dimension {dim % input.ndim} is size "
+            f"{input.shape[dim]}"
+        )
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
 
 
 def _activation(fn, input: Tensor, inplace: bool) -> Tensor:
@@ -591,26 +614,26 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
 
 def _check_class_target(input: Tensor, target: Tensor, op: str) -> None:
     td = target._data.dtype
-    if td.kind not in "iu":
-        raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {_dtype_name(target)} ({op} "
-            "takes class indices as int64: use target.long(), or pass class probabilities with "
-            "the same shape as the input)"
-        )
     if td != np.int64 and td != np.uint8:
+        hint = ""
+        if td.kind == "f":
+            hint = (f" ({op} takes class indices as int64: use target.long(), or pass class "
+                    "probabilities with the same shape as the input)")
         raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {_dtype_name(target)}"
+            f"expected target dtype to be Long or Byte, but got {_dtype_name(target)}{hint}"
         )
-    if input.ndim >= 2 and target.ndim >= 1 and input.shape[0] != target.shape[0]:
+    ishape = input._data.shape
+    tshape = target._data.shape
+    if len(ishape) >= 2 and len(tshape) >= 1 and ishape[0] != tshape[0]:
         raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0]})."
+            f"Expected input batch_size ({ishape[0]}) to match target batch_size "
+            f"({tshape[0]})."
         )
-    expected = (input.shape[:1] + input.shape[2:]) if input.ndim >= 2 else ()
-    if tuple(target.shape) != tuple(expected):
+    expected = (ishape[:1] + ishape[2:]) if len(ishape) >= 2 else ()
+    if tshape != expected:
         raise RuntimeError(
             f"{op}: expected target of shape {list(expected)} for input of shape "
-            f"{list(input.shape)}, got {list(target.shape)}"
+            f"{list(ishape)}, got {list(tshape)}"
         )
 
 
@@ -627,11 +650,13 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
             )
         w = weight._data
     t = target._data
-    n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
-    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-    if bad.any():
-        raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
-    op = lossops.NllLoss2d if input.ndim >= 3 else lossops.NllLoss
+    ishape = input._data.shape
+    n_classes = ishape[1] if len(ishape) >= 2 else ishape[0]
+    if t.size and (t.min() < 0 or t.max() >= n_classes):
+        bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+        if bad.any():
+            raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
+    op = lossops.NllLoss2d if len(ishape) >= 3 else lossops.NllLoss
     return op.apply(input, target._data, w, reduction, ignore_index)
 
 
@@ -725,6 +750,140 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
         loss = target * safe.log() - target * input
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _apply_reduction(loss, reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                        size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """max(0, -target * (input1 - input2) + margin)   (target is 1 or -1)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    return _apply_reduction((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None,
+                         reduce=None, reduction: str = "mean") -> Tensor:
+    """x where target == 1, max(0, margin - x) where target == -1."""
+    from ..functional import where
+
+    reduction = _reduction(size_average, reduce, reduction)
+    margin_part = where(target != 1, (margin - input).clamp(min=0), 0.0)
+    self_part = where(target != -1, input, 0.0)
+    return _apply_reduction(margin_part + self_part, reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """log(1 + exp(-target * input)), computed without overflow."""
+    reduction = _reduction(size_average, reduce, reduction)
+    return _apply_reduction(nnops.Softplus.apply(-target * input, 1.0, math.inf), reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where target == 1, max(0, cos(x1, x2) - margin) where target == -1."""
+    from ..functional import where
+
+    reduction = _reduction(size_average, reduce, reduction)
+    dim = input1.ndim - 1
+    eps = 1e-12  # PyTorch's EPSILON, added to each squared magnitude
+    prod = (input1 * input2).sum(dim)
+    mag1 = (input1 * input1).sum(dim) + eps
+    mag2 = (input2 * input2).sum(dim) + eps
+    cos = prod / (mag1 * mag2).sqrt()
+    pos = where(target == 1, 1 - cos, 0.0)
+    neg = where(target == -1, (cos - margin).clamp(min=0), 0.0)
+    return _apply_reduction(pos + neg, reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
+                        p: float = 2, eps: float = 1e-6, swap: bool = False, size_average=None,
+                        reduce=None, reduction: str = "mean") -> Tensor:
+    """max(d(a, p) - d(a, n) + margin, 0) with d the p-norm pairwise distance."""
+    from ..functional import minimum
+
+    reduction = _reduction(size_average, reduce, reduction)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _apply_reduction((d_pos - d_neg + margin).clamp(min=0), reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average=None, eps: float = 1e-8, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """exp(x) - t x (``log_input``), or x - t log(x + eps); ``full`` adds Stirling's term."""
+    from ..functional import where
+
+    reduction = _reduction(size_average, reduce, reduction)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        safe = where(target > 1, target, 1.0)
+        stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
+        loss = loss + where(target > 1, stirling, 0.0)
+    return _apply_reduction(loss, reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """(log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2  (+ log(2 pi) / 2)."""
+    from ..creation import tensor
+    from ..functional import maximum
+
+    if not isinstance(var, Tensor):
+        var = tensor(float(var), dtype=input.dtype)
+    if var.ndim == input.ndim - 1 and tuple(var.shape) == tuple(input.shape[:-1]):
+        var = var.unsqueeze(-1)  # heteroscedastic, one variance per sample
+    if (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
+    # the clamp is applied outside the graph, as in PyTorch: its gradient passes unchanged
+    floor = _wrap(np.maximum(var._data, eps) - var._data, False, None)
+    var = var + floor if var.requires_grad else maximum(var, tensor(eps, dtype=var.dtype))
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    reduction = _reduction(None, None, reduction)
+    return _apply_reduction(loss, reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                size_average=None, reduce=None,
+                                reduction: str = "mean") -> Tensor:
+    """-(t log sigmoid(x) + (1 - t) log sigmoid(-x)), averaged over the classes."""
+    reduction = _reduction(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    n_classes = input.shape[input.ndim - 1]
+    loss = loss.sum(input.ndim - 1) / n_classes
+    return _apply_reduction(loss, reduction)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+                      weight: Tensor | None = None, size_average=None, reduce=None,
+                      reduction: str = "mean") -> Tensor:
+    """sum over j != t of max(0, margin - x[t] + x[j])^p / C   (times weight[t])."""
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    reduction = _reduction(size_average, reduce, reduction)
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    t = target._data.reshape(-1)
+    n, c = x.shape
+    x_t = x.gather(1, _wrap(t.reshape(-1, 1), False, None))
+    hinge = (x - x_t + margin).clamp(min=0)
+    if p == 2:
+        hinge = hinge * hinge
+    not_target = np.ones((n, c), dtype=x._data.dtype)
+    not_target[np.arange(n), t] = 0
+    hinge = hinge * _wrap(not_target, False, None)
+    if weight is not None:
+        hinge = hinge * _wrap(weight._data[t].reshape(-1, 1).astype(x._data.dtype), False, None)
+    loss = hinge.sum(1) / c
+    if input.ndim < 2:
+        loss = loss.reshape(())
     return _apply_reduction(loss, reduction)
 
 

@@ -75,8 +75,11 @@ class Geometry:
         self.Wo = (self.Wp - self.dw * (self.kw - 1) - 1) // self.sw + 1
         if out_hw is not None:  # a transposed conv with output_padding >= stride says its size
             self.Ho, self.Wo = out_hw
-        # the wide grid needs stride 1 and pays Wp - Wo wasted columns per row: use it when cheap
-        self.wide = (self.sh == 1 and self.sw == 1 and self.Ho > 1
+        # The wide grid needs stride 1. It makes im2col and col2im contiguous (their size grows
+        # with K = C*kh*kw) but pays Wp - Wo wasted columns per row and a copy of every
+        # output-shaped array (size O): worth it when K is large next to O and the waste small.
+        k = self.C * self.kh * self.kw
+        self.wide = (self.sh == 1 and self.sw == 1 and self.Ho > 1 and k >= 2 * self.O
                      and 4 * (self.Wp - self.Wo) <= self.Wo)
         self.P = (self.Ho - 1) * self.Wp + self.Wo if self.wide else self.Ho * self.Wo
 
@@ -275,9 +278,10 @@ class Convolution(Function):
 
 
 class ConvTranspose(Function):
-    """y = conv_grad_input(x, W) + b   (the adjoint of a convolution: each input pixel spreads
-    W times itself over the output)
+    """y = conv_grad_input(x, W) + b   (each input pixel adds W times itself to the output)
     grad_x = conv(g, W),  grad_W = conv_grad_weight(g windows, x),  grad_b = sum g
+
+    The adjoint of a convolution (the map from its output gradient to its input gradient).
 
     ``geo`` describes the *forward* convolution whose input gradient this is: its input is
     this op's output, its output this op's input.
@@ -318,9 +322,10 @@ class ConvTranspose(Function):
 
 
 class ConvWeightGrad(Function):
-    """dW = sum_{n,h,w} gy[n,o,h,w] * x windows   (a convolution's weight gradient as an op,
-    recorded only by create_graph=True backwards)
+    """dW = sum_{n,h,w} gy[n,o,h,w] * x windows   (a conv's weight gradient, as an op)
     grad_x = conv_transpose(gy, g),  grad_gy = conv(x, g)
+
+    Recorded only by create_graph=True backwards, so that second derivatives flow through it.
     """
 
     __slots__ = ("geo",)

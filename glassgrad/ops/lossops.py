@@ -231,46 +231,65 @@ class NllLoss(Function):
     and a scatter, where composing would build an (N, C) one-hot product graph.
     """
 
-    __slots__ = ("coef", "ndim", "reduction")
+    __slots__ = ("ndim", "pick", "reduction", "scale", "shape")
     _raw = True
     node_name = "NllLossBackward0"
 
     @staticmethod
     def forward(ctx, x, target, weight=None, reduction="mean", ignore_index=-100):
         # class dim last: (N, C, d...) -> (N, d..., C); (C,) -> (1, C)
-        xs = x[None] if x.ndim == 1 else np.moveaxis(x, 1, -1)
-        t = np.reshape(target, xs.shape[:-1])
+        if x.ndim == 2:
+            xs = x
+        else:
+            xs = x[None] if x.ndim == 1 else np.moveaxis(x, 1, -1)
+        t = target.reshape(xs.shape[:-1])
         keep = t != ignore_index
         tc = np.where(keep, t, 0)
-        picked = np.take_along_axis(xs, tc[..., None], axis=-1)[..., 0]
-        w_t = (weight[tc] if weight is not None else np.ones_like(picked)) * keep
-        w_t = w_t.astype(x.dtype, copy=False)
-        loss = -picked * w_t
-        if reduction == "mean":
-            total = np.sum(w_t)
-            out = np.sum(loss) / total if total != 0 else np.array(np.nan, dtype=x.dtype)
-        elif reduction == "sum":
-            out = np.sum(loss)
+        # pick[i] = (i, t_i) in the (M, C) flattening; one fancy index gathers x[i, t_i]
+        flat = xs.reshape(-1, xs.shape[-1])
+        rows = np.arange(flat.shape[0])
+        tflat = tc.reshape(-1)
+        picked = flat[rows, tflat]
+        if weight is not None:
+            w_t = weight[tflat].astype(x.dtype, copy=False) * keep.reshape(-1)
         else:
-            out = loss if x.ndim > 1 else loss[0]
-            total = None
-        # the gradient's pattern: -w[t_i] at (i, t_i), zero elsewhere (a constant)
-        coef = np.zeros(xs.shape, dtype=x.dtype)
-        np.put_along_axis(coef, tc[..., None], -w_t[..., None], axis=-1)
+            w_t = keep.reshape(-1).astype(x.dtype)
+        loss = -picked * w_t
+        total = None
         if reduction == "mean":
-            coef = coef / total if total != 0 else coef * np.nan
-        ctx.coef = coef if x.ndim == 1 else np.moveaxis(coef, -1, 1)
-        if x.ndim == 1:
-            ctx.coef = coef[0]
+            total = w_t.sum()
+            out = loss.sum() / total if total != 0 else np.array(np.nan, dtype=x.dtype)
+        elif reduction == "sum":
+            out = loss.sum()
+        else:
+            out = loss.reshape(t.shape) if x.ndim > 1 else loss[0]
+        ctx.pick = (rows, tflat)
+        # gradient at (i, t_i): -w[t_i] (/ total weight under 'mean'); zero elsewhere
+        if total is None:
+            ctx.scale = -w_t
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as torch
+                ctx.scale = -w_t / total
+        ctx.shape = xs.shape
         ctx.reduction = reduction
         ctx.ndim = x.ndim
         return np.asarray(out, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
+        shape = ctx.shape
+        n_rows = ctx.pick[0].shape[0]
+        # the constant pattern: -w[t_i] / total at (i, t_i) of the (M, C) view
+        coef = np.zeros((n_rows, shape[-1]), dtype=ctx.scale.dtype)
+        coef[ctx.pick] = ctx.scale
+        coef = coef.reshape(shape)
+        if ctx.ndim == 1:
+            coef = coef[0]
+        elif ctx.ndim > 2:
+            coef = np.moveaxis(coef, -1, 1)
         if ctx.reduction == "none" and ctx.ndim > 1:
             g = ctx.ns.unsqueeze(g, 1)  # (N, d...) -> (N, 1, d...): broadcast over classes
-        return g * ctx.coef, None, None, None, None
+        return g * coef, None, None, None, None
 
 
 class NllLoss2d(NllLoss):

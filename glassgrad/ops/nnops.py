@@ -240,8 +240,8 @@ class Softmax(Function):
     def forward(ctx, x, dim):
         dim = _softmax_dim(dim, x.ndim)
         ctx.dim = dim
-        e = np.exp(x - np.max(x, axis=dim, keepdims=True))
-        y = e / np.sum(e, axis=dim, keepdims=True)
+        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        y = e / e.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(y)
         return y
 
@@ -267,8 +267,8 @@ class LogSoftmax(Function):
     def forward(ctx, x, dim):
         dim = _softmax_dim(dim, x.ndim)
         ctx.dim = dim
-        shifted = x - np.max(x, axis=dim, keepdims=True)
-        y = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        shifted = x - x.max(axis=dim, keepdims=True)
+        y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(y)
         return y
 

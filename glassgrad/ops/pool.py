@@ -238,9 +238,10 @@ def _torch_dtype(t):
 
 
 class AdaptiveAvgPool2d(Function):
-    """y = A_h @ x @ A_w^T, with A[i, start_i:end_i] = 1 / (end_i - start_i) and PyTorch's bins
-    start_i = floor(i*H/Ho), end_i = ceil((i+1)*H/Ho)
+    """y = A_h @ x @ A_w^T   (A: averaging matrix, A[i, start_i:end_i] = 1 / (end_i - start_i))
     grad_x = A_h^T @ g @ A_w
+
+    PyTorch's bins: start_i = floor(i*H/Ho), end_i = ceil((i+1)*H/Ho).
     """
 
     __slots__ = ("a_h", "a_w")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, state
 
 
 def norm_dim(dim, ndim: int) -> int:
@@ -461,6 +461,10 @@ class Prod(Function):
         (x,) = ctx.saved_tensors
         ns = ctx.ns
         axis = ctx.axis
+        if state.higher:
+            # differentiable and exact with zeros (the masks below would be constants)
+            return _keep(g, x.shape, axis, ns) * _leave_one_out_prod(x, axis, ns), None, None, \
+                None
         is_zero = ns.mask(x == 0, x)
         # the product of the nonzero entries, and how many zeros each slice has
         nonzero_prod = ns.prod(x + is_zero, axis, True)
@@ -472,6 +476,34 @@ class Prod(Function):
         others = (1 - is_zero) * no_zero * nonzero_prod / (x + is_zero) \
             + is_zero * one_zero * nonzero_prod
         return _keep(g, x.shape, axis, ns) * others, None, None, None
+
+
+def _leave_one_out_prod(x, axis, ns):
+    """others_i = prod_{j != i} x_j along ``axis`` (all elements if None), for create_graph.
+
+    Row i of an (n, n) matrix holds the slice with x_i replaced by 1; its product is others_i.
+    O(n^2), but built from differentiable ops only, so every order stays exact at zeros.
+    """
+    shape = x.shape
+    if axis is None:
+        xm = ns.reshape(x, (-1,))
+    elif isinstance(axis, tuple):
+        keep = [d for d in range(len(shape)) if d not in axis]
+        xm = ns.permute(x, tuple(keep) + axis)
+        moved = xm.shape
+        xm = ns.reshape(xm, tuple(moved[:len(keep)]) + (-1,))
+    else:
+        xm = ns.swapaxes(x, axis, -1)
+    n = xm.shape[-1]
+    rows = ns.expand(ns.unsqueeze(xm, -2), tuple(xm.shape[:-1]) + (n, n))
+    loo = ns.where(np.eye(n, dtype=bool), 1.0, rows)
+    others = ns.prod(loo, -1, False)
+    if axis is None:
+        return ns.reshape(others, shape)
+    if isinstance(axis, tuple):
+        others = ns.reshape(others, moved)
+        return ns.permute(others, tuple(np.argsort(tuple(keep) + axis)))
+    return ns.swapaxes(others, axis, -1)
 
 
 class ProdDim(Prod):

@@ -69,6 +69,14 @@ def abs(x):
     return _t(x).abs()
 
 
+def sigmoid(x):
+    return _t(x).sigmoid()
+
+
+def erf(x):
+    return _t(x).erf()
+
+
 def sign(x):
     """sign(x): its derivative is 0 wherever it exists, so a constant is the exact answer."""
     return _wrap(np.sign(_raw(x)), False, None)
@@ -126,6 +134,22 @@ def expand(x, shape):
 
 def sum(x, dim=None, keepdim=False):
     return _t(x).sum(dim, keepdim)
+
+
+def prod(x, dim=None, keepdim=False):
+    x = _t(x)
+    if dim is None:
+        out = x.prod()
+        return out.reshape((1,) * x.ndim) if keepdim else out
+    return x.prod(dim, keepdim)
+
+
+def cumsum(x, dim):
+    return _t(x).cumsum(dim)
+
+
+def flip(x, dims):
+    return _t(x).flip(tuple(dims) if isinstance(dims, (tuple, list)) else (dims,))
 
 
 def permute(x, dims):

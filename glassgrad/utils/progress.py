@@ -73,6 +73,15 @@ class Progress:
         )
         self._draw(force=False)
 
+    def write(self, message: str) -> None:
+        """Print ``message`` on stdout without tearing the bar (cleared, printed, redrawn)."""
+        if not self.disable:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+        print(message, flush=True)
+        if not self.disable:
+            self._draw(force=True)
+
     def update(self, n: int = 1) -> None:
         self.n += n
         self._draw(force=self.total is not None and self.n >= self.total)
