@@ -145,7 +145,6 @@ DIFFERS: dict[str, str] = {
     "torch.set_default_dtype": "only float32 (glassgrad's default is fixed; pass dtype=)",
     "torch.set_num_threads": "accepted, no effect (NumPy's BLAS threads come from environment "
     "variables)",
-    "torch.Tensor.numpy": "shares memory with the tensor, as in PyTorch",
     **_each("torch.autograd", "detect_anomaly set_detect_anomaly",
             "also stops at an infinite gradient (where NaNs start); check_inf=False gives "
             "PyTorch's NaN-only check"),
@@ -161,8 +160,9 @@ GENERAL = """\
   stream, not PyTorch's: `torch.manual_seed(0); torch.randn(3)` gives other numbers. Randomly
   initialised training reaches the same quality, not the same digits. `glassgrad diff` on such a
   script diverges at the first random number; set weights explicitly to compare digit for digit.
-- **No pickle.** `torch.save`/`torch.load` use safetensors + JSON, never pickle: loading a file
-  cannot run code, and a whole `nn.Module` cannot be saved (save its `state_dict()`).
+- **No pickle.** `torch.save`/`torch.load` write and read one safetensors file (structure as
+  JSON in its header), never pickle: loading a file cannot run code, a whole `nn.Module` cannot
+  be saved (save its `state_dict()`), and PyTorch's own pickled `.pt` files cannot be loaded.
 - **dtypes:** float32 (default), float64, float16, int64, int32, int16, int8, uint8, bool. No
   bfloat16 or complex dtypes (NumPy has no bfloat16).
 - **Unsupported names fail clearly.** Under `glassgrad run`, a name below marked *not yet*

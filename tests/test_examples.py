@@ -90,6 +90,10 @@ def test_cli_runs_an_example_by_name():
                           capture_output=True, text=True, check=True, cwd=repo)
     assert proc.stdout == SEED_EXPECTED
     assert proc.stderr == ""
+    short = subprocess.run([sys.executable, "-m", "glassgrad", "demo", "seed-nn", "--epochs", "3"],
+                           env=env, capture_output=True, text=True, check=True, cwd=repo).stdout
+    assert short.splitlines()[2:4] == SEED_EXPECTED.splitlines()[2:4]
+    assert "weights after training: 0.772" in short
     listing = subprocess.run([sys.executable, "-m", "glassgrad", "demo", "--list"], env=env,
                              capture_output=True, text=True, check=True, cwd=repo).stdout
     for name in ("seed-nn", "breast-cancer", "digits"):

@@ -369,3 +369,10 @@ def test_unsupported_tensor_dtype_and_deep_nesting(tmp_path):
         gg.save(deep, tmp_path / "x")
     with pytest.raises(TypeError, match="cannot be saved"):
         gg.save(np.array([1 + 2j]), tmp_path / "x")
+
+
+def test_missing_parent_directory_error_matches_torch(tmp_path):
+    with pytest.raises(RuntimeError, match=r"Parent directory .*nope does not exist\."):
+        gg.save({}, tmp_path / "nope" / "x.gg")
+    with pytest.raises(FileNotFoundError):
+        gg.load(tmp_path / "missing.gg")
