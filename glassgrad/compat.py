@@ -161,8 +161,9 @@ GENERAL = """\
   stream, not PyTorch's: `torch.manual_seed(0); torch.randn(3)` gives other numbers. Randomly
   initialised training reaches the same quality, not the same digits. `glassgrad diff` on such a
   script diverges at the first random number; set weights explicitly to compare digit for digit.
-- **No pickle.** `torch.save`/`torch.load` use safetensors + JSON, never pickle: loading a file
-  cannot run code, and a whole `nn.Module` cannot be saved (save its `state_dict()`).
+- **No pickle.** `torch.save`/`torch.load` write and read one safetensors file (structure as
+  JSON in its header), never pickle: loading a file cannot run code, a whole `nn.Module` cannot
+  be saved (save its `state_dict()`), and PyTorch's own pickled `.pt` files cannot be loaded.
 - **dtypes:** float32 (default), float64, float16, int64, int32, int16, int8, uint8, bool. No
   bfloat16 or complex dtypes (NumPy has no bfloat16).
 - **Unsupported names fail clearly.** Under `glassgrad run`, a name below marked *not yet*

@@ -129,6 +129,10 @@ class TorchProxy(types.ModuleType):
         target = object.__getattribute__(self, "_gg_target")
         if name.startswith("_"):  # __version__, __file__...: glassgrad's own, else the usual error
             value = getattr(target, name, _MISSING)
+            if value is _MISSING and name == "__all__" and target is not _MISSING:
+                # `from torch import *` reads __all__: the public names glassgrad has
+                value = [n for n in dir(target) if not n.startswith("_")
+                         and not isinstance(getattr(target, n, None), types.ModuleType)]
             if value is _MISSING:
                 raise AttributeError(f"module '{torch_name}' has no attribute '{name}'")
             return value

@@ -236,3 +236,71 @@ def test_core_does_not_import_glass_but_offers_it_lazily():
     code = ("import sys, glassgrad; assert 'glassgrad.glass' not in sys.modules; "
             "assert callable(glassgrad.glass.trace)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_long_runs_keep_a_bounded_spread_of_graphs():
+    w = torch.tensor(0.0, requires_grad=True)
+    with glass.trace(max_graphs=20) as t:
+        seed_loop(w, epochs=60)
+    assert len(t.steps) == 60
+    kept = [s.index for s in t.steps if not s.thinned]
+    assert len(kept) <= 20
+    assert kept[:10] == list(range(1, 11)) and kept[-1] == 60
+    # every step keeps its loss, update and norms; the report charts all of them
+    assert all(s.loss is not None and s.updates and "w" in s.stats for s in t.steps)
+    want = hand_derived(60)
+    for s in t.steps:
+        np.testing.assert_allclose(s.stats["w"][1], abs(want[s.index - 1]["dL/dw"]), rtol=1e-3,
+                                   atol=1e-5)  # float32 against float64 after 60 steps
+    thinned = next(s for s in t.steps if s.thinned)
+    with pytest.raises(KeyError, match="not kept"):
+        thinned.node("w")
+    assert float(t.explain("w", 60).value) == pytest.approx(want[59]["dL/dw"], rel=1e-3)
+    from glassgrad.glass.report import report_data
+
+    data = report_data(t)
+    assert len(data["series"]["loss"]) == 60
+    assert all(int(k) in kept for k in data["rendered"])
+
+
+def cnn_run(traced):
+    import glassgrad.nn.functional as F
+    from glassgrad import nn
+
+    if not hasattr(nn, "Conv2d"):
+        pytest.skip("no nn.Conv2d yet")
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(2 * 3 * 3, 3))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    x = torch.randn(4, 1, 6, 6)
+    y = torch.tensor([0, 1, 2, 1])
+    t = glass.trace(warn=False) if traced else None
+    losses = []
+    if t is not None:
+        t.__enter__()
+    try:
+        for _ in range(2):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    finally:
+        if t is not None:
+            t.__exit__(None, None, None)
+    return t, losses, [p._data.copy() for p in model.parameters()]
+
+
+def test_cnn_with_adam_traced_bit_identical():
+    _, l0, p0 = cnn_run(False)
+    t, l1, p1 = cnn_run(True)
+    assert l0 == l1 and all(a.tobytes() == b.tobytes() for a, b in zip(p0, p1))
+    s = t.steps[0]
+    ops = [n.op for n in s.nodes if n.kind == "op"]
+    assert ops[0] == "ConvolutionBackward0" and ops[-1] == "NllLossBackward0"
+    u = s.update_of("model.0.bias")
+    assert u.optimizer == "Adam" and u.lr == 0.01 and set(u.state) >= {"exp_avg", "exp_avg_sq"}
+    assert u.inferred_lr() is None  # Adam's update is not -lr * grad
+    e = t.explain("model.4.bias", 1)
+    np.testing.assert_allclose(e.value, s.update_of("model.4.bias").grad, rtol=1e-6)

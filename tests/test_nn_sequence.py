@@ -218,3 +218,77 @@ def test_transformer_encoder(norm_first, activation):
     _compare(genc, tenc, g_in, t_in, 1e-9,
              kwargs=({"src_key_padding_mask": gg.tensor(kpm)},
                      {"src_key_padding_mask": torch.tensor(kpm)}))
+
+
+# -- variable-length sequences: padding, packing, RNNs on packed input ---------------------------
+
+R = torch.nn.utils.rnn
+GR = nn.utils.rnn
+
+
+def _seqs(lengths, seed=0):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal((n, 3)) for n in lengths]
+    return ([gg.tensor(a, requires_grad=True) for a in arrays],
+            [torch.tensor(a, requires_grad=True) for a in arrays])
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_pad_sequence(batch_first, side):
+    gs, ts = _seqs((2, 5, 3))
+    gp = GR.pad_sequence(gs, batch_first=batch_first, padding_value=-1.0, padding_side=side)
+    tp = R.pad_sequence(ts, batch_first=batch_first, padding_value=-1.0, padding_side=side)
+    np.testing.assert_allclose(gp._data, tp.detach().numpy())
+    (gp * gp).sum().backward()
+    (tp * tp).sum().backward()
+    for a, b in zip(gs, ts):
+        np.testing.assert_allclose(a.grad._data, b.grad.numpy())
+    back = GR.unpad_sequence(gp, [2, 5, 3], batch_first=batch_first) if side == "right" else []
+    for a, b in zip(back, gs):
+        np.testing.assert_allclose(a._data, b._data)
+
+
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+def test_pack_and_unpack_round_trip(enforce_sorted):
+    lengths = (5, 3, 2) if enforce_sorted else (2, 5, 3)
+    gs, ts = _seqs(lengths)
+    gpk = GR.pack_sequence(gs, enforce_sorted=enforce_sorted)
+    tpk = R.pack_sequence(ts, enforce_sorted=enforce_sorted)
+    np.testing.assert_allclose(gpk.data._data, tpk.data.detach().numpy())
+    assert gpk.batch_sizes.tolist() == tpk.batch_sizes.tolist()
+    if not enforce_sorted:
+        assert gpk.sorted_indices.tolist() == tpk.sorted_indices.tolist()
+        assert gpk.unsorted_indices.tolist() == tpk.unsorted_indices.tolist()
+    gpad, gl = GR.pad_packed_sequence(gpk, batch_first=True, total_length=6)
+    tpad, tl = R.pad_packed_sequence(tpk, batch_first=True, total_length=6)
+    np.testing.assert_allclose(gpad._data, tpad.detach().numpy())
+    assert gl.tolist() == tl.tolist() and gl.dtype == gg.int64
+    with pytest.raises(RuntimeError, match="sorted in decreasing order"):
+        GR.pack_padded_sequence(gg.zeros(4, 2, 3), [2, 4])
+
+
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_recurrent_on_packed_sequences(mode, bidirectional):
+    torch.manual_seed(0)
+    tmod = getattr(torch.nn, mode)(3, 4, num_layers=2, bidirectional=bidirectional).double()
+    gmod = getattr(nn, mode)(3, 4, num_layers=2, bidirectional=bidirectional).double()
+    _copy_weights(gmod, tmod)
+    gs, ts = _seqs((2, 5, 3))
+    go, gh = gmod(GR.pack_sequence(gs, enforce_sorted=False))
+    to, th = tmod(R.pack_sequence(ts, enforce_sorted=False))
+    assert isinstance(go, GR.PackedSequence)
+    gpad, _ = GR.pad_packed_sequence(go, batch_first=True)
+    tpad, _ = R.pad_packed_sequence(to, batch_first=True)
+    g_out = [gpad] + _flat(gh)
+    t_out = [tpad] + _flat(th)
+    for a, b in zip(g_out, t_out):
+        np.testing.assert_allclose(a._data, b.detach().numpy(), rtol=1e-10, atol=1e-12)
+    sum((o * o).sum() for o in g_out).backward()
+    sum((o * o).sum() for o in t_out).backward()
+    for a, b in zip(gs, ts):
+        np.testing.assert_allclose(a.grad._data, b.grad.numpy(), rtol=1e-9, atol=1e-12)
+    for (name, p), q in zip(gmod.named_parameters(), tmod.parameters()):
+        np.testing.assert_allclose(p.grad._data, q.grad.numpy(), rtol=1e-9, atol=1e-12,
+                                   err_msg=name)

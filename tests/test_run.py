@@ -78,9 +78,12 @@ def torch_outputs():
     if not HAS_TORCH:
         pytest.skip("PyTorch is not installed: nothing to compare the corpus with")
     paths = [str(CORPUS_DIR / f"{name}.py") for name in CORPUS]
+    # one thread: on a loaded machine PyTorch's worker threads fight for the cores (a training
+    # loop of small ops ran 10x slower with them); the corpus's tensors are far too small to gain
+    env = dict(os.environ, OMP_NUM_THREADS="1")
     r = subprocess.run(
         [sys.executable, "-c", _TORCH_DRIVER, *paths],
-        check=False, capture_output=True, text=True, cwd=str(CORPUS_DIR), timeout=300,
+        check=False, capture_output=True, text=True, cwd=str(CORPUS_DIR), env=env, timeout=300,
     )
     assert r.returncode == 0, r.stderr
     return {Path(p).stem: v for p, v in json.loads(r.stdout).items()}
@@ -242,6 +245,21 @@ def test_torch_names_resolve_to_glassgrad_objects():
     assert repr(glassgrad.float32) == "glassgrad.float32"
     assert "torch" not in sys.modules or not isinstance(sys.modules["torch"],
                                                          torchcompat.TorchProxy)
+
+
+def test_star_import(tmp_path):
+    script = _write(tmp_path, "from torch import *\nprint(tensor([1.0]) + ones(1), float32)\n")
+    r = glassgrad_run(script)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "tensor([2.]) torch.float32\n"
+
+
+def test_run_options_come_before_the_script():
+    from glassgrad.cli import build_parser
+
+    args = build_parser().parse_args(["run", "--explain", "train.py", "--epochs", "3", "--trace"])
+    assert (args.explain, args.trace, args.script) == (True, None, "train.py")
+    assert args.args == ["--epochs", "3", "--trace"]  # after SCRIPT: the script's own
 
 
 def test_hook_leaves_real_torch_alone_outside_the_block():

@@ -51,6 +51,9 @@ def _root_grad(t, gradient, i=0):
     return g.astype(t._data.dtype, copy=False)
 
 
+_warned_cycle = [False]
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None,
              grad_variables=None):
     """Accumulate gradients of ``tensors`` into the ``.grad`` of the graph's leaves."""
@@ -71,6 +74,16 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             )
     if retain_graph is None:
         retain_graph = create_graph
+    if create_graph and not _warned_cycle[0]:
+        _warned_cycle[0] = True  # once per process, as PyTorch
+        import warnings
+
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this "
+            "function, make sure to reset the .grad fields of your parameters to None after use "
+            "to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
     roots = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         g = _root_grad(t, g, i)
@@ -167,4 +180,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
-from . import functional  # noqa: E402  (uses grad above)
+from . import functional  # noqa: F401  (torch.autograd.functional; it uses grad above)

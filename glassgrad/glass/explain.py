@@ -184,14 +184,19 @@ def local_term(step: Step, node: GNode, pos: int, scalars: dict) -> Term | None:
 # -- paths through the graph ------------------------------------------------------------------
 
 
-def paths_to(step: Step, target: GNode, limit: int = 16) -> list[list[tuple[GNode, int]]]:
+PATH_LIMIT = 16
+
+
+def paths_to(step: Step, target: GNode, limit: int = PATH_LIMIT) -> list[list[tuple[GNode, int]]]:
     """Every path from the loss down to ``target`` as ``[(node, input position), ...]``."""
     loss = step._by_id.get(step.loss_id)
     if loss is None:
         return []
     out = []
     stack = [(loss, [])]
-    while stack and len(out) < limit:
+    budget = 20_000  # node visits: a residual net has exponentially many paths
+    while stack and len(out) < limit and budget > 0:
+        budget -= 1
         node, path = stack.pop()
         for pos in range(len(node.inputs) - 1, -1, -1):
             i = node.inputs[pos]
@@ -236,8 +241,10 @@ def explain_step(step: Step, param=None) -> Explanation:
         summed = last.shape != target.shape and last.shape != ()
         lines.append("")
         if len(paths) > 1:
-            lines.append(f"Path {k + 1} of {len(paths)} ({name} is used {len(paths)} times: "
-                         "the paths' gradients add up in .grad)")
+            many = len(paths) >= PATH_LIMIT
+            count = f"the first {len(paths)} of many" if many else f"{len(paths)}"
+            lines.append(f"Path {k + 1} ({count} paths lead from the loss to {name}: "
+                         "their gradients add up in .grad)")
         chain = " <- ".join(["L"] + [n.op for n, _ in path] + [name])
         lines.append(f"  path: {chain}")
         t_last = local_term(step, last, pos, _scalars(last))

@@ -120,7 +120,8 @@ class GNode:
 class Update:
     """One parameter's update after a step's backward pass."""
 
-    __slots__ = ("after", "before", "grad", "lr", "name", "node", "ratio", "state", "update")
+    __slots__ = ("after", "before", "grad", "lr", "name", "node", "optimizer", "ratio", "state",
+                 "update")
 
     def __init__(self, name, node, before, grad, after):
         self.name = name
@@ -136,6 +137,7 @@ class Update:
             self.ratio = V.norm(self.update) / nb if nb else None
         self.state = {}
         self.lr = None
+        self.optimizer = None
 
     @property
     def changed(self) -> bool:
@@ -144,18 +146,24 @@ class Update:
         return self.after is not None and V.norm(self.after) != V.norm(self.before)
 
     def inferred_lr(self):
-        """``lr`` when the update is ``-lr * grad`` (plain gradient descent), else None."""
-        if self.lr is not None:
-            return self.lr
+        """``lr`` when the update is ``-lr * grad`` (plain gradient descent), else None.
+
+        With momentum, Adam and the like the update is not a multiple of this gradient, and
+        this returns None (the optimizer's own ``lr`` is in ``self.lr``).
+        """
         if self.update is None or not V.is_small(self.grad):
             return None
         g = self.grad.astype(np.float64)
         mask = g != 0
         if not mask.any():
             return None
+        if np.any(self.update[~mask] != 0):
+            return None
         ratios = -self.update[mask] / g[mask]
         lr = float(np.median(ratios))
         if lr > 0 and np.allclose(ratios, lr, rtol=1e-3):
+            if self.lr is not None and np.isclose(lr, self.lr, rtol=1e-3):
+                return self.lr
             return float(f"{lr:.4g}")
         return None
 
@@ -164,7 +172,8 @@ class Update:
             "name": self.name, "node": self.node, "before": V.to_json(self.before),
             "grad": V.to_json(self.grad), "after": V.to_json(self.after),
             "update": V.to_json(self.update), "ratio": self.ratio,
-            "grad_norm": V.norm(self.grad), "norm": V.norm(self.after), "lr": self.inferred_lr(),
+            "grad_norm": V.norm(self.grad), "norm": V.norm(self.after), "lr": self.lr,
+            "sgd_lr": self.inferred_lr(), "optimizer": self.optimizer,
             "state": {k: V.to_json(v) for k, v in self.state.items()},
         }
 
@@ -184,9 +193,34 @@ class Step:
         self._by_id = {}
         self._leaf_ids = {}
         self._loss_ref = None
+        # per parameter: (value if scalar else norm, gradient norm, "value" or "norm"); kept
+        # after the graph of an old step is dropped (see Trace(max_graphs=...))
+        self.stats = {}
+        self.thinned = False
+
+    def summarise(self) -> None:
+        """Fill ``stats`` from the graph and the updates (called when the step is complete)."""
+        for p in self.params:
+            u = self.update_of(p.title)
+            after = u.after if u is not None else p.value
+            if V.is_small(after) and after.size == 1:
+                val, what = float(after.reshape(-1)[0]), "value"
+            else:
+                val, what = V.norm(after), "norm"
+            self.stats[p.title] = (val, V.norm(p.grad_after), what)
+
+    def thin(self) -> None:
+        """Drop the graph (nodes and their numbers); keep loss, updates and stats."""
+        self.nodes = []
+        self._by_id = {}
+        self._leaf_ids = {}
+        self.thinned = True
 
     def node(self, ref) -> GNode:
         """A node by id (``'n3'``), by name (``'w'``), or by op (``'MulBackward0'``)."""
+        if self.thinned:
+            raise KeyError(f"step {self.index}'s graph was not kept (Trace(max_graphs=...)); "
+                           "its loss, updates and norms were")
         if ref in self._by_id:
             return self._by_id[ref]
         for n in self.nodes:
@@ -236,6 +270,10 @@ class Step:
             "index": self.index, "loss": V._num(self.loss) if self.loss is not None else None,
             "loss_node": self.loss_id, "where": self.where,
             "nodes": [n.to_json() for n in self.nodes],
+            "thinned": self.thinned,
+            "stats": {k: {"value": V._num(v) if v is not None else None,
+                          "grad_norm": V._num(g) if g is not None else None, "what": w}
+                      for k, (v, g, w) in self.stats.items()},
             "updates": [u.to_json() for u in self.updates],
             "warnings": [w.to_json() for w in self.warnings],
         }

@@ -40,39 +40,25 @@ def report_data(trace) -> dict:
     params = []
     seen = set()
     for s in steps:
-        for p in s.params:
-            if p.title not in seen:
-                seen.add(p.title)
-                params.append(p.title)
+        for name in s.stats:
+            if name not in seen:
+                seen.add(name)
+                params.append(name)
     series = {"loss": [s.loss if s.loss is not None and _finite(s.loss) else None
                        for s in steps],
               "params": {}, "grads": {}}
     for name in params:
-        vals = []
-        grads = []
-        for s in steps:
-            node = next((p for p in s.params if p.title == name), None)
-            u = s.update_of(name)
-            if node is None:
-                vals.append(None)
-                grads.append(None)
-                continue
-            after = u.after if u is not None else node.value
-            if V.is_small(after) and after.size == 1:
-                vals.append(_f(float(after.reshape(-1)[0])))
-            else:
-                vals.append(_f(V.norm(after)))
-            grads.append(_f(V.norm(node.grad_after)))
-        scalar = all(
-            V.is_small(p.value) and p.value.size == 1
-            for s in steps for p in s.params if p.title == name
-        )
+        stats = [s.stats.get(name) for s in steps]
+        vals = [_f(st[0]) if st else None for st in stats]
+        grads = [_f(st[1]) if st else None for st in stats]
+        scalar = all(st[2] == "value" for st in stats if st)
         series["params"][name] = {"values": vals, "what": "value" if scalar else "norm"}
         series["grads"][name] = grads
     rendered = {}
     total = 0
-    for i in _rendered_steps(len(steps), MAX_RENDERED):
-        s = steps[i]
+    with_graph = [i for i, s in enumerate(steps) if not s.thinned]
+    for j in _rendered_steps(len(with_graph), MAX_RENDERED):
+        s = steps[with_graph[j]]
         if total > MAX_CHARS:
             break
         entry = {}
@@ -106,11 +92,12 @@ def report_data(trace) -> dict:
 
 def _update_row(u) -> dict:
     state = "; ".join(f"{k} {V.fmt(v, 4)}" for k, v in u.state.items())
-    lr = u.inferred_lr()
+    lr = u.lr if u.lr is not None else u.inferred_lr()
     return {"name": u.name, "before": V.fmt(u.before, 4), "grad": V.fmt(u.grad, 4),
             "after": V.fmt(u.after, 4), "update": V.fmt(u.update, 4),
             "ratio": None if u.ratio is None else f"{u.ratio:.3g}",
-            "lr": None if lr is None else V.fmt_num(lr), "state": state}
+            "lr": None if lr is None else (f"{u.optimizer} " if u.optimizer else "") + V.fmt_num(lr),
+            "state": state}
 
 
 def _finite(x) -> bool:

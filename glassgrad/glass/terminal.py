@@ -90,8 +90,9 @@ def step_table(step: Step, width: int | None = None) -> str:
                     f"{V.fmt(u.after)}")
         else:
             ratio = f", |update|/|{u.name}| = {u.ratio:.3g}" if u.ratio is not None else ""
+            by = f"{u.optimizer} lr {V.fmt_num(u.lr)}, " if u.optimizer and u.lr else ""
             text = (f"{u.name}: {V.fmt(u.before, 4)} -> {V.fmt(u.after, 4)} "
-                    f"(|grad| = {V.fmt_num(V.norm(u.grad) or 0)}{ratio})")
+                    f"({by}|grad| = {V.fmt_num(V.norm(u.grad) or 0)}{ratio})")
         for k, v in u.state.items():
             text += f"; {k} = {V.fmt(v, 4)}"
         row("4" if first else "", "update", text)

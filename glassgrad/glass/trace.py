@@ -57,13 +57,14 @@ class Trace:
     """The recording made by ``glass.trace()``: ``steps``, ``losses``, ``warnings``."""
 
     def __init__(self, keep_values: int = V.SMALL, on_step=None, checks: bool = True,
-                 warn: bool = True, max_steps: int | None = None):
+                 warn: bool = True, max_steps: int | None = None, max_graphs: int = 200):
         self.steps: list[Step] = []
         self.warnings: list = []
         self.on_step = on_step
         self.checks = checks
         self.warn = warn
         self.max_steps = max_steps
+        self.max_graphs = max_graphs
         self._keep_values = keep_values
         self._pending = weakref.WeakKeyDictionary()
         self._seq = 0
@@ -306,11 +307,26 @@ class Trace:
                 for group in getattr(opt, "param_groups", ()):
                     if any(p is t for p in group.get("params", ())):
                         u.lr = group.get("lr")
+                        u.optimizer = type(opt).__name__
             step.updates.append(u)
+        step.summarise()
         if self._checker is not None:
             self._checker.step(step)
         if self.on_step is not None:
             self.on_step(step)
+        self._thin()
+
+    def _thin(self) -> None:
+        """Keep at most ``max_graphs`` step graphs: the first ten, the latest, and every other
+        one in between (repeatedly), so that a long run keeps a spread of steps in bounded
+        memory. Every step keeps its loss, updates and norms."""
+        kept = [s for s in self.steps if not s.thinned]
+        if self.max_graphs is None or len(kept) <= self.max_graphs:
+            return
+        middle = kept[10:-1]
+        for k, s in enumerate(middle):
+            if k % 2 == 1:
+                s.thin()
 
     # -- assembling a step --------------------------------------------------------------------
 

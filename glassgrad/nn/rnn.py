@@ -38,6 +38,12 @@ def _stack(parts, dim=0):
     return stack(parts, dim)
 
 
+def _wrap_const(array):
+    from ..tensor import _wrap
+
+    return _wrap(array, False, None)
+
+
 def _rnn_step(mode, x, h, w_ih, w_hh, b_ih, b_hh):
     """One time step: x (N, in), h (N, H) or (h, c) for LSTM -> the new state."""
     if mode == "LSTM":
@@ -119,6 +125,10 @@ class RNNBase(Module):
         return w_ih, w_hh, None, None
 
     def forward(self, input: Tensor, hx=None):
+        from .utils.rnn import PackedSequence
+
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         is_lstm = self.mode == "LSTM"
         batched = input.ndim == 3
         if input.ndim not in (2, 3):
@@ -130,9 +140,8 @@ class RNNBase(Module):
             x = x.unsqueeze(1)
         elif self.batch_first:
             x = x.transpose(0, 1)
-        seq_len, n = x.shape[0], x.shape[1]
-        num_dir = 2 if self.bidirectional else 1
-        total = self.num_layers * num_dir
+        n = x.shape[1]
+        total = self.num_layers * (2 if self.bidirectional else 1)
         if hx is None:
             zeros = creation.zeros(total, n, self.hidden_size, dtype=x.dtype)
             h0, c0 = zeros, zeros
@@ -149,6 +158,54 @@ class RNNBase(Module):
                     f"Expected hidden size {(total, n, self.hidden_size)}, got "
                     f"{list(h0.shape)}"
                 )
+        output, h, c = self._run(x, h0, c0)
+        if not batched:
+            output = output.squeeze(1)
+            h = h.squeeze(1)
+            c = c.squeeze(1) if c is not None else None
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return (output, (h, c)) if is_lstm else (output, h)
+
+    def _forward_packed(self, packed, hx):
+        """Run on a PackedSequence: each sequence stops updating its state after its length."""
+        from .utils.rnn import PackedSequence, _unpack_sorted
+
+        is_lstm = self.mode == "LSTM"
+        x, lengths = _unpack_sorted(packed)  # (T, B, *), batch sorted by decreasing length
+        n = x.shape[1]
+        total = self.num_layers * (2 if self.bidirectional else 1)
+        sorted_idx = packed.sorted_indices
+        if hx is None:
+            h0 = c0 = creation.zeros(total, n, self.hidden_size, dtype=x.dtype)
+        else:
+            h0, c0 = hx if is_lstm else (hx, None)
+            if sorted_idx is not None:  # the caller's order -> the packed (sorted) order
+                h0 = h0[:, sorted_idx]
+                c0 = c0[:, sorted_idx] if c0 is not None else None
+        output, h, c = self._run(x, h0, c0, lengths)
+        data = _cat([output[t, :int(bs)] for t, bs in enumerate(packed.batch_sizes._data)], 0)
+        if packed.unsorted_indices is not None:
+            h = h[:, packed.unsorted_indices]
+            c = c[:, packed.unsorted_indices] if c is not None else None
+        out = PackedSequence(data, packed.batch_sizes, packed.sorted_indices,
+                             packed.unsorted_indices)
+        return (out, (h, c)) if is_lstm else (out, h)
+
+    def _run(self, x, h0, c0, lengths=None):
+        """The unrolled layers over (T, B, in) -> output (T, B, D * H), h_n, c_n.
+
+        With ``lengths`` (packed input), step t only updates the sequences longer than t; the
+        reverse direction then starts each sequence at its own last step.
+        """
+        from ..functional import where
+
+        is_lstm = self.mode == "LSTM"
+        seq_len = x.shape[0]
+        num_dir = 2 if self.bidirectional else 1
+        masks = None
+        if lengths is not None:
+            masks = [_wrap_const((lengths > t)[:, None]) for t in range(seq_len)]
         h_n, c_n = [], []
         layer_input = x
         for layer in range(self.num_layers):
@@ -160,7 +217,14 @@ class RNNBase(Module):
                 steps = range(seq_len - 1, -1, -1) if d == 1 else range(seq_len)
                 hs = [None] * seq_len
                 for t in steps:
-                    state = _rnn_step(self.mode, layer_input[t], state, *w)
+                    new = _rnn_step(self.mode, layer_input[t], state, *w)
+                    if masks is not None:  # finished sequences keep their state
+                        if is_lstm:
+                            new = (where(masks[t], new[0], state[0]),
+                                   where(masks[t], new[1], state[1]))
+                        else:
+                            new = where(masks[t], new, state)
+                    state = new
                     hs[t] = state[0] if is_lstm else state
                 outs.append(_stack(hs, 0))
                 if is_lstm:
@@ -171,16 +235,9 @@ class RNNBase(Module):
             layer_input = outs[0] if num_dir == 1 else _cat(outs, -1)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout)
-        output = layer_input
         h = _stack(h_n, 0)
         c = _stack(c_n, 0) if is_lstm else None
-        if not batched:
-            output = output.squeeze(1)
-            h = h.squeeze(1)
-            c = c.squeeze(1) if c is not None else None
-        elif self.batch_first:
-            output = output.transpose(0, 1)
-        return (output, (h, c)) if is_lstm else (output, h)
+        return layer_input, h, c
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
