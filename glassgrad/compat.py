@@ -145,7 +145,6 @@ DIFFERS: dict[str, str] = {
     "torch.set_default_dtype": "only float32 (glassgrad's default is fixed; pass dtype=)",
     "torch.set_num_threads": "accepted, no effect (NumPy's BLAS threads come from environment "
     "variables)",
-    "torch.Tensor.numpy": "shares memory with the tensor, as in PyTorch",
     **_each("torch.autograd", "detect_anomaly set_detect_anomaly",
             "also stops at an infinite gradient (where NaNs start); check_inf=False gives "
             "PyTorch's NaN-only check"),

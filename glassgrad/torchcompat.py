@@ -280,9 +280,10 @@ def _user_frames_only(te: traceback.TracebackException, seen=None) -> None:
     if id(te) in seen:
         return
     seen.add(id(te))
-    kept = [f for f in te.stack if not _is_internal(f.filename)]
-    if kept:
-        te.stack = traceback.StackSummary.from_list(kept)
+    # none kept (a SyntaxError in the script): just the error, as `python script.py` shows it
+    te.stack = traceback.StackSummary.from_list(
+        [f for f in te.stack if not _is_internal(f.filename)]
+    )
     for chained in (te.__cause__, te.__context__):
         if chained is not None:
             _user_frames_only(chained, seen)
@@ -356,12 +357,14 @@ def run_script(path: str, argv=()) -> int:
     Like ``python path argv...``: ``sys.argv`` is ``[path, *argv]`` and the script's directory
     comes first on ``sys.path``.
     """
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         print(f"glassgrad run: can't open file '{path}': no such file", file=sys.stderr)
         return 2
     install()
     sys.argv = [path, *argv]
-    sys.path[0:1] = [os.path.dirname(os.path.abspath(path))]
+    # as python does: the script's directory (or the directory/zip run via its __main__.py)
+    first = path if not os.path.isfile(path) or path.endswith(".zip") else os.path.dirname(path)
+    sys.path[0:1] = [os.path.abspath(first)]
     try:
         runpy.run_path(path, run_name="__main__")
     except SystemExit as e:

@@ -197,6 +197,15 @@ def test_user_error_shows_the_scripts_frames_only(tmp_path):
     assert "glassgrad" not in r.stderr.replace(str(tmp_path), "")
 
 
+def test_syntax_error_looks_as_under_python(tmp_path):
+    script = _write(tmp_path, "import torch\nx = (1,\n")
+    r = glassgrad_run(script)
+    expected = subprocess.run([sys.executable, str(script)], check=False, capture_output=True,
+                              text=True, timeout=60)
+    assert r.returncode == 1
+    assert r.stderr == expected.stderr
+
+
 def test_full_traceback_on_request(tmp_path):
     script = _write(tmp_path, "import torch\ntorch.ones(2, 3) @ torch.ones(2, 3)\n")
     env = _env()
@@ -216,6 +225,10 @@ def test_scripts_error_keeps_its_type_and_chain(tmp_path):
     r = glassgrad_run(script)
     assert r.returncode == 1
     assert "KeyError: 'k'" in r.stderr and r.stderr.rstrip().endswith("ValueError: wrapped")
+    # exactly what python prints for it: glassgrad adds no frames of its own
+    expected = subprocess.run([sys.executable, str(script)], check=False, capture_output=True,
+                              text=True, timeout=60)
+    assert r.stderr == expected.stderr
 
 
 # ------------------------------------------------------------------- the import hook in-process
