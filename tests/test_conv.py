@@ -365,3 +365,16 @@ def test_errors_use_torch_wording(call, message):
     with pytest.raises(RuntimeError) as g_err:
         call(GF, gg)
     assert message in str(g_err.value)
+
+
+def test_top_level_functions_like_torch():
+    """torch.conv2d, torch.max_pool2d, ... exist at glassgrad's top level too."""
+    x = np.random.default_rng(7).standard_normal((1, 2, 6, 6))
+    w = np.random.default_rng(8).standard_normal((3, 2, 3, 3))
+    _close(gg.conv2d(gg.tensor(x), gg.tensor(w), padding=1),
+           torch.conv2d(torch.tensor(x), torch.tensor(w), padding=1), np.float64, "conv2d")
+    _close(gg.max_pool2d(gg.tensor(x), 2), torch.max_pool2d(torch.tensor(x), 2), np.float64,
+           "max_pool2d")
+    for name in ("conv1d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "avg_pool1d",
+                 "adaptive_avg_pool1d"):
+        assert hasattr(gg, name) and hasattr(torch, name)
