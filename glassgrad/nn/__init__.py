@@ -57,7 +57,11 @@ from .loss import (
 )
 from .module import Module
 from .normalization import (
-    GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
 )
 from .padding import (
     CircularPad1d,
