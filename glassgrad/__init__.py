@@ -68,8 +68,11 @@ from .functional import *  # noqa: F403  (torch.exp, torch.sum, torch.cat, ...)
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor, device
 from . import autograd  # noqa: E402
-from . import return_types  # noqa: E402  (torch.return_types)
+from . import linalg, return_types  # noqa: E402  (torch.linalg, torch.return_types)
 from . import nn  # noqa: E402
+# torch.conv2d, torch.max_pool2d, ...: the same functions as torch.nn.functional's
+from .ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
+from .ops.pool import adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool2d  # noqa: E402
 from . import func  # noqa: E402
 from .autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 

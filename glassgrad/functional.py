@@ -15,55 +15,122 @@ from .tensor import Tensor, _binary, _operand, _result_dtype
 
 __all__ = [
     "abs",
+    "acos",
     "add",
+    "all",
+    "allclose",
     "amax",
     "amin",
+    "any",
+    "arccos",
+    "arcsin",
+    "arctan",
+    "arctan2",
     "argmax",
     "argmin",
     "argsort",
+    "asin",
+    "atan",
+    "atan2",
+    "bmm",
+    "broadcast_shapes",
+    "broadcast_tensors",
+    "broadcast_to",
     "cat",
+    "ceil",
     "chunk",
     "clamp",
     "clip",
     "concat",
     "concatenate",
     "cos",
+    "cosh",
+    "count_nonzero",
+    "cumprod",
     "cumsum",
+    "diag",
+    "diff",
     "div",
+    "dot",
+    "einsum",
+    "eq",
+    "equal",
     "erf",
     "exp",
     "expm1",
+    "fix",
     "flatten",
     "flip",
+    "floor",
+    "floor_divide",
+    "fmod",
+    "frac",
     "gather",
+    "ge",
+    "ger",
+    "greater",
+    "greater_equal",
+    "gt",
+    "hstack",
+    "index_add",
     "index_select",
+    "isclose",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "le",
+    "lerp",
+    "less",
+    "less_equal",
     "log",
     "log1p",
+    "log2",
+    "log10",
     "log_softmax",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
     "logsumexp",
+    "lt",
     "masked_fill",
+    "masked_select",
     "matmul",
     "max",
     "maximum",
     "mean",
+    "meshgrid",
     "min",
     "minimum",
     "mm",
     "mul",
+    "mv",
     "narrow",
+    "ne",
     "neg",
     "nonzero",
+    "norm",
+    "not_equal",
+    "outer",
     "permute",
     "pow",
     "prod",
     "reciprocal",
     "relu",
+    "remainder",
+    "repeat_interleave",
     "reshape",
+    "roll",
+    "round",
+    "row_stack",
     "rsqrt",
+    "scatter",
+    "scatter_add",
     "select",
     "sigmoid",
     "sign",
     "sin",
+    "sinh",
     "softmax",
     "sort",
     "split",
@@ -75,12 +142,20 @@ __all__ = [
     "sub",
     "sum",
     "t",
+    "tan",
     "tanh",
+    "tile",
     "topk",
+    "trace",
     "transpose",
+    "tril",
+    "triu",
+    "trunc",
     "unbind",
+    "unique",
     "unsqueeze",
     "var",
+    "vstack",
     "where",
 ]
 
@@ -287,8 +362,8 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim`` with Bessel's correction by default (``correction=1``).
 
     >>> import glassgrad as gg
-    >>> round(gg.var(gg.tensor([1.0, 2.0, 3.0, 4.0])).item(), 4)
-    1.6667
+    >>> f"{gg.var(gg.tensor([1.0, 2.0, 3.0, 4.0])).item():.4f}"
+    '1.6667'
     """
     return x.var(dim, unbiased, keepdim, correction=correction)
 
@@ -525,3 +600,386 @@ def transpose(x, dim0, dim1):
 
 def t(x):
     return x.t()
+
+
+# -- more elementwise ----------------------------------------------------------------------------
+
+
+def tan(x):
+    return x.tan()
+
+
+def asin(x):
+    return x.asin()
+
+
+def acos(x):
+    return x.acos()
+
+
+def atan(x):
+    return x.atan()
+
+
+arcsin = asin
+arccos = acos
+arctan = atan
+
+
+def sinh(x):
+    return x.sinh()
+
+
+def cosh(x):
+    return x.cosh()
+
+
+def log2(x):
+    return x.log2()
+
+
+def log10(x):
+    return x.log10()
+
+
+def floor(x):
+    return x.floor()
+
+
+def ceil(x):
+    return x.ceil()
+
+
+def trunc(x):
+    return x.trunc()
+
+
+fix = trunc
+
+
+def round(x, decimals=0):
+    return x.round(decimals=decimals)
+
+
+def frac(x):
+    return x.frac()
+
+
+def atan2(a, b):
+    """The angle of the point (b, a), in (-pi, pi]."""
+    return a.atan2(b)
+
+
+arctan2 = atan2
+
+
+def remainder(a, b):
+    """``a - floor(a / b) * b``: the sign of b, like Python's ``%``."""
+    if not isinstance(a, Tensor):
+        return b.__rmod__(a)
+    return a.remainder(b)
+
+
+def fmod(a, b):
+    """``a - trunc(a / b) * b``: the sign of a, like C's fmod."""
+    return a.fmod(b)
+
+
+def floor_divide(a, b):
+    return a // b
+
+
+def lerp(start, end, weight):
+    """``start + weight * (end - start)``.
+
+    >>> import glassgrad as gg
+    >>> gg.lerp(gg.tensor([0.0, 10.0]), gg.tensor([1.0, 20.0]), 0.5).tolist()
+    [0.5, 15.0]
+    """
+    return start.lerp(end, weight)
+
+
+# -- comparisons and tests (no gradient) ---------------------------------------------------------
+
+
+def eq(a, b):
+    return a == b
+
+
+def ne(a, b):
+    return a != b
+
+
+def lt(a, b):
+    return a < b
+
+
+def le(a, b):
+    return a <= b
+
+
+def gt(a, b):
+    return a > b
+
+
+def ge(a, b):
+    return a >= b
+
+
+greater = gt
+greater_equal = ge
+less = lt
+less_equal = le
+not_equal = ne
+
+
+def equal(a, b) -> bool:
+    """True if ``a`` and ``b`` have the same shape and values."""
+    return a.equal(b)
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return a.isclose(b, rtol, atol, equal_nan)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """True if ``|a - b| <= atol + rtol * |b|`` everywhere.
+
+    >>> import glassgrad as gg
+    >>> gg.allclose(gg.tensor([1.0, 2.0]), gg.tensor([1.0, 2.0 + 1e-7]))
+    True
+    """
+    return a.allclose(b, rtol, atol, equal_nan)
+
+
+def isnan(x):
+    return x.isnan()
+
+
+def isinf(x):
+    return x.isinf()
+
+
+def isfinite(x):
+    return x.isfinite()
+
+
+def all(x, dim=None, keepdim=False):
+    return x.all(dim, keepdim)
+
+
+def any(x, dim=None, keepdim=False):
+    return x.any(dim, keepdim)
+
+
+def count_nonzero(x, dim=None):
+    return x.count_nonzero(dim)
+
+
+def logical_and(a, b):
+    return a.logical_and(b)
+
+
+def logical_or(a, b):
+    return a.logical_or(b)
+
+
+def logical_xor(a, b):
+    return a.logical_xor(b)
+
+
+def logical_not(x):
+    return x.logical_not()
+
+
+# -- matrix products and matrices ----------------------------------------------------------------
+
+
+def bmm(a, b):
+    """Batched matrix product of two 3-D tensors: ``out[n] = a[n] @ b[n]``."""
+    return a.bmm(b)
+
+
+def mv(a, v):
+    return a.mv(v)
+
+
+def dot(a, b):
+    return a.dot(b)
+
+
+def outer(a, b):
+    """``a[:, None] * b[None, :]``.
+
+    >>> import glassgrad as gg
+    >>> gg.outer(gg.tensor([1, 2]), gg.tensor([3, 4])).tolist()
+    [[3, 4], [6, 8]]
+    """
+    return a.outer(b)
+
+
+ger = outer
+
+
+def einsum(equation, *operands):
+    """Sums of products named by index letters, e.g. ``einsum("ij,jk->ik", a, b)`` is ``a @ b``.
+
+    >>> import glassgrad as gg
+    >>> a = gg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> gg.einsum("ij,ij->i", a, a).tolist()
+    [5.0, 25.0]
+    """
+    from .ops.linalg import Einsum
+
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    dt = operands[0]._data.dtype
+    for t in operands[1:]:
+        if t._data.dtype != dt:
+            raise RuntimeError(
+                f"einsum(): expected all operands to have the same dtype, got "
+                f"{operands[0].dtype} and {t.dtype}"
+            )
+    return Einsum.apply(equation, *operands)
+
+
+def trace(x):
+    return x.trace()
+
+
+def diag(x, diagonal=0):
+    """A vector's diagonal matrix, or a matrix's ``diagonal``-th diagonal as a vector."""
+    return x.diag(diagonal)
+
+
+def tril(x, diagonal=0):
+    return x.tril(diagonal)
+
+
+def triu(x, diagonal=0):
+    return x.triu(diagonal)
+
+
+def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
+    """The vector p-norm of ``x`` over ``dim`` (all elements by default).
+
+    >>> import glassgrad as gg
+    >>> gg.norm(gg.tensor([3.0, 4.0])).item()
+    5.0
+    """
+    return x.norm(p, dim, keepdim, dtype=dtype)
+
+
+# -- more shape and indexing ---------------------------------------------------------------------
+
+
+def cumprod(x, dim, dtype=None):
+    return x.cumprod(dim, dtype=dtype)
+
+
+def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    return x.unique(sorted, return_inverse, return_counts, dim)
+
+
+def diff(x, n=1, dim=-1, prepend=None, append=None):
+    return x.diff(n, dim, prepend, append)
+
+
+def tile(x, dims):
+    return x.tile(dims)
+
+
+def repeat_interleave(x, repeats, dim=None, *, output_size=None):
+    """Each element repeated ``repeats`` times (along ``dim``, or of the flattened tensor).
+
+    >>> import glassgrad as gg
+    >>> gg.repeat_interleave(gg.tensor([1, 2]), 2).tolist()
+    [1, 1, 2, 2]
+    """
+    return x.repeat_interleave(repeats, dim)
+
+
+def roll(x, shifts, dims=None):
+    """``x`` shifted along ``dims`` with wrap-around (of the flattened tensor if no dims).
+
+    >>> import glassgrad as gg
+    >>> gg.roll(gg.tensor([1, 2, 3]), 1).tolist()
+    [3, 1, 2]
+    """
+    return x.roll(shifts, dims)
+
+
+def masked_select(x, mask):
+    return x.masked_select(mask)
+
+
+def scatter(x, dim, index, src=None, value=None, *, reduce=None):
+    return x.scatter(dim, index, src, value, reduce=reduce)
+
+
+def scatter_add(x, dim, index, src):
+    return x.scatter_add(dim, index, src)
+
+
+def index_add(x, dim, index, source, *, alpha=1):
+    return x.index_add(dim, index, source, alpha=alpha)
+
+
+def hstack(tensors):
+    """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
+    tensors = list(tensors)
+    return cat(tensors, 0 if tensors and tensors[0].dim() == 1 else 1)
+
+
+def vstack(tensors):
+    """Concatenate along dim 0, 1-D tensors first becoming rows."""
+    return cat([t.reshape(1, -1) if t.dim() < 2 else t for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def broadcast_to(x, size):
+    return x.expand(size)
+
+
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common broadcast shape (views)."""
+    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    return tuple(t if t._data.shape == shape else t.expand(shape) for t in tensors)
+
+
+def broadcast_shapes(*shapes):
+    from .tensor import Size
+
+    return Size(np.broadcast_shapes(*shapes))
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids: with ``indexing="ij"`` (the default) output k varies along dim k."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        import warnings
+
+        warnings.warn(
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+            "argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(
+            f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}"
+        )
+    sizes = [t.numel() for t in tensors]
+    swap = indexing == "xy" and len(tensors) >= 2
+    if swap:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for k, t in enumerate(tensors):
+        pos = k
+        if swap and k < 2:
+            pos = 1 - k
+        shape = [1] * len(tensors)
+        shape[pos] = t.numel()
+        out.append(t.reshape(shape).expand(*sizes))
+    return tuple(out)

@@ -764,8 +764,25 @@ class Tensor:
         return _wrap(np.asarray(np.floor_divide(self._data, other)), False, None)
 
     def __mod__(self, other):
-        other = other._data if isinstance(other, Tensor) else other
-        return _wrap(np.asarray(np.mod(self._data, other)), False, None)
+        return self.remainder(other)
+
+    def __rmod__(self, other):
+        return _operand(other, self).remainder(self)
+
+    def remainder(self, other):
+        """``a % b`` with the sign of b (Python's rule), differentiable in both."""
+        if type(other) is _int or type(other) is _float:
+            return _binary(RemainderScalar, self, other)
+        return _binary(Remainder, self, other)
+
+    def fmod(self, other):
+        """C's fmod: ``a - trunc(a / b) * b`` (the sign of a)."""
+        if type(other) is _int or type(other) is _float:
+            return _binary(FmodScalar, self, other)
+        return _binary(Fmod, self, other)
+
+    def floor_divide(self, other):
+        return self // other
 
     def __pow__(self, other):
         if type(other) is _int or type(other) is _float:
@@ -778,7 +795,12 @@ class Tensor:
 
     def __matmul__(self, other):
         if not isinstance(other, Tensor):
+            # an ndarray operand promotes, as NumPy's matmul does under PyTorch
             other = _operand(other, self)
+        else:
+            da, db = self._data.dtype, other._data.dtype
+            if da is not db and da != db:
+                raise _matmul_dtype_error(self._data, other._data)
         return matmul_op(self._data.ndim, other._data.ndim).apply(self, other)
 
     def __rmatmul__(self, other):
@@ -828,7 +850,87 @@ class Tensor:
         return self @ other
 
     def mm(self, other):
+        if self._data.ndim != 2 or other._data.ndim != 2:
+            raise RuntimeError("self must be a matrix" if self._data.ndim != 2
+                               else "mat2 must be a matrix")
         return self @ other
+
+    def bmm(self, other):
+        if self._data.ndim != 3:
+            raise RuntimeError("batch1 must be a 3D tensor")
+        if other._data.ndim != 3:
+            raise RuntimeError("batch2 must be a 3D tensor")
+        if self._data.shape[0] != other._data.shape[0]:
+            raise RuntimeError(
+                f"bmm: batch sizes differ: {self._data.shape[0]} and {other._data.shape[0]}"
+            )
+        return Bmm.apply(self, other)
+
+    def mv(self, vec):
+        if self._data.ndim != 2 or vec._data.ndim != 1:
+            raise RuntimeError(
+                f"vector + matrix @ vector expected, got 1, {self._data.ndim}, {vec._data.ndim}"
+            )
+        return self @ vec
+
+    def dot(self, other):
+        if self._data.ndim != 1 or other._data.ndim != 1:
+            raise RuntimeError(
+                f"1D tensors expected, but got {self._data.ndim}D and {other._data.ndim}D tensors"
+            )
+        return self @ other
+
+    def outer(self, vec2):
+        """``self[:, None] * vec2[None, :]``: every product of an entry of each."""
+        return self.unsqueeze(1) * vec2.unsqueeze(0)
+
+    ger = outer
+
+    def trace(self):
+        if self._data.ndim != 2:
+            raise RuntimeError(
+                f"trace: expected a matrix, but got tensor with dim {self._data.ndim}"
+            )
+        return Trace.apply(self)
+
+    def diag(self, diagonal=0):
+        """A vector's diagonal matrix, or a matrix's diagonal as a vector (offset ``diagonal``)."""
+        nd = self._data.ndim
+        k = _int(diagonal)
+        if nd == 1:
+            n = self._data.shape[0]
+            rows = np.arange(n) + max(-k, 0)
+            key = (rows, rows + k)
+            return DiagEmbed.apply(self, n + abs(k), key)
+        if nd == 2:
+            h, w = self._data.shape
+            start_r, start_c = max(-k, 0), max(k, 0)
+            n = max(min(h - start_r, w - start_c), 0)
+            rows = np.arange(n) + start_r
+            return Diagonal.apply(self, (rows, rows - start_r + start_c))
+        raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " f"{nd}D")
+
+    def tril(self, diagonal=0):
+        if self._data.ndim < 2:
+            raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+        return Tril.apply(self, _int(diagonal))
+
+    def triu(self, diagonal=0):
+        if self._data.ndim < 2:
+            raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+        return Triu.apply(self, _int(diagonal))
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The vector p-norm over ``dim`` (all elements by default; ``"fro"`` is p = 2)."""
+        if p == "fro" or p is None:
+            p = 2
+        if isinstance(p, str):
+            raise NotImplementedError(f"norm: p='{p}' (a matrix norm) is not supported; use "
+                                      "p='fro' or a number")
+        x = self if self._data.dtype.kind == "f" else self.float()
+        if dtype is not None:
+            x = x.to(dtype)
+        return VectorNorm.apply(x, float(p), dim, keepdim)
 
     def exp(self):
         return Exp.apply(_floating(self))
@@ -902,6 +1004,67 @@ class Tensor:
 
     def log1p(self):
         return Log1p.apply(_floating(self))
+
+    def log2(self):
+        return Log2.apply(_floating(self))
+
+    def log10(self):
+        return Log10.apply(_floating(self))
+
+    def tan(self):
+        return Tan.apply(_floating(self))
+
+    def asin(self):
+        return Asin.apply(_floating(self))
+
+    def acos(self):
+        return Acos.apply(_floating(self))
+
+    def atan(self):
+        return Atan.apply(_floating(self))
+
+    arcsin = asin
+    arccos = acos
+    arctan = atan
+
+    def sinh(self):
+        return Sinh.apply(_floating(self))
+
+    def cosh(self):
+        return Cosh.apply(_floating(self))
+
+    def atan2(self, other):
+        x = _floating(self)
+        return _binary(Atan2, x, other if isinstance(other, Tensor) else _operand(other, x))
+
+    arctan2 = atan2
+
+    def floor(self):
+        return Floor.apply(self) if self._data.dtype.kind == "f" else self.clone()
+
+    def ceil(self):
+        return Ceil.apply(self) if self._data.dtype.kind == "f" else self.clone()
+
+    def trunc(self):
+        return Trunc.apply(self) if self._data.dtype.kind == "f" else self.clone()
+
+    fix = trunc
+
+    def round(self, decimals=0):
+        if self._data.dtype.kind != "f":
+            return self.clone()
+        if decimals:
+            return RoundDecimals.apply(self, decimals)
+        return Round.apply(self, 0)
+
+    def frac(self):
+        return self - self.trunc()
+
+    def lerp(self, end, weight):
+        """``self + weight * (end - self)``: a straight line from self (w=0) to end (w=1)."""
+        if isinstance(weight, Tensor):
+            return LerpTensor.apply(self, end, weight)
+        return Lerp.apply(self, end, weight)
 
     def expm1(self):
         return Expm1.apply(_floating(self))
@@ -1058,6 +1221,47 @@ class Tensor:
         if as_tuple:
             return tuple(_wrap(i.astype(np.int64), False, None) for i in found)
         return _wrap(np.stack(found, axis=1).astype(np.int64), False, None)
+
+    def cumprod(self, dim, dtype=None):
+        npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
+        return Cumprod.apply(self, dim, npd)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        """The distinct values, sorted (with where each element went, and how many of each)."""
+        if dim is not None:
+            raise NotImplementedError("unique(dim=...) is not supported by glassgrad")
+        vals, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True)
+        out = [_wrap(vals, False, None)]
+        if return_inverse:
+            out.append(_wrap(inverse.reshape(self._data.shape).astype(np.int64), False, None))
+        if return_counts:
+            out.append(_wrap(counts.astype(np.int64), False, None))
+        return out[0] if len(out) == 1 else tuple(out)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """Differences of neighbours along ``dim``: ``x[i + 1] - x[i]`` (``n`` times)."""
+        from .functional import cat
+
+        x = self
+        d = _norm_dim(dim, self._data.ndim)
+        if prepend is not None or append is not None:
+            parts = [t for t in (prepend, x, append) if t is not None]
+            x = cat([t if isinstance(t, Tensor) else _operand(t, self) for t in parts], d)
+        for _ in range(n):
+            size = x._data.shape[d]
+            if size == 0:
+                break
+            x = x.narrow(d, 1, size - 1) - x.narrow(d, 0, size - 1)
+        return x
+
+    def where(self, condition, other):
+        """``self`` where ``condition`` else ``other`` (``torch.where(condition, self, other)``)."""
+        from .functional import where
+
+        return where(condition, self, other)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
 
     # -- shape --------------------------------------------------------------------------------
 
@@ -1329,6 +1533,121 @@ class Tensor:
             )
         return Repeat.apply(self, reps)
 
+    def tile(self, *dims):
+        reps = _shape_arg(dims)
+        reps = (1,) * (self._data.ndim - len(reps)) + reps  # fewer reps than dims: pad with 1s
+        return self.repeat(*reps)
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        """Each element (``dim=None``: of the flattened tensor) repeated ``repeats`` times."""
+        x = self.reshape(-1) if dim is None else self
+        d = 0 if dim is None else _norm_dim(dim, self._data.ndim)
+        n = x._data.shape[d]
+        reps = repeats._data if isinstance(repeats, Tensor) else repeats
+        index = np.repeat(np.arange(n), reps)
+        return x.index_select(d, index)
+
+    def roll(self, shifts, dims=None):
+        if isinstance(shifts, (list, tuple)):
+            shifts = tuple(_int(s) for s in shifts)
+        else:
+            shifts = _int(shifts)
+        if dims is not None:
+            dims = tuple(_norm_dim(d, self._data.ndim) for d in
+                         (dims if isinstance(dims, (list, tuple)) else (dims,)))
+            if not isinstance(shifts, tuple):
+                shifts = (shifts,) * 1
+            if len(shifts) != len(dims):
+                raise RuntimeError(
+                    f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
+                )
+        return Roll.apply(self, shifts, dims)
+
+    def broadcast_to(self, size):
+        return self.expand(size)
+
+    def masked_select(self, mask):
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise RuntimeError(
+                "masked_select: expected BoolTensor for mask"
+            )
+        shape = np.broadcast_shapes(m.shape, self._data.shape)
+        x = self if self._data.shape == shape else self.expand(shape)
+        m = np.broadcast_to(m, shape)
+        return MaskedSelect.apply(x, np.nonzero(m))
+
+    def _scatter_key(self, dim, index, name):
+        d = _norm_dim(dim, self._data.ndim)
+        idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+        if idx.dtype != np.int64:
+            raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+        if idx.ndim != self._data.ndim:
+            raise RuntimeError(
+                "Index tensor must have the same number of dimensions as self tensor"
+            )
+        size = self._data.shape[d]
+        if idx.size and ((idx >= size) | (idx < -size)).any():
+            bad = _int(idx[(idx >= size) | (idx < -size)].flat[0])
+            raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+        grids = list(np.ogrid[tuple(slice(n) for n in idx.shape)])
+        grids[d] = idx
+        return tuple(grids), idx.shape
+
+    def scatter(self, dim, index, src=None, value=None, *, reduce=None):
+        """``out[index[i][j]][j] = src[i][j]`` for dim 0 (likewise for other dims)."""
+        if reduce is not None:
+            raise NotImplementedError("scatter(reduce=...) is not supported; use scatter_add")
+        if src is None:
+            src = value
+        key, ishape = self._scatter_key(dim, index, "scatter")
+        if isinstance(src, Tensor):
+            cut = tuple(slice(n) for n in ishape)
+            src = src if src._data.shape == ishape else src[cut]
+            if src._data.dtype != self._data.dtype:
+                src = src.to(self.dtype)
+            return Scatter.apply(self, src, key)
+        return ScatterValue.apply(self, src, key)
+
+    def scatter_add(self, dim, index, src):
+        """``out[index[i][j]][j] += src[i][j]`` for dim 0: repeated indices add up."""
+        key, ishape = self._scatter_key(dim, index, "scatter_add")
+        cut = tuple(slice(n) for n in ishape)
+        src = src if src._data.shape == ishape else src[cut]
+        return ScatterAdd.apply(self, src, key)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        """``out[..., index[i], ...] += alpha * source[..., i, ...]`` along ``dim``."""
+        d = _norm_dim(dim, self._data.ndim)
+        idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+        if alpha != 1:
+            source = source * alpha
+        return IndexAdd.apply(self, source, (slice(None),) * d + (idx,))
+
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        return self._inplace_from(lambda t: t.scatter(dim, index, src, value, reduce=reduce),
+                                  src)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace_from(lambda t: t.scatter_add(dim, index, src), src)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return self._inplace_from(lambda t: t.index_add(dim, index, source, alpha=alpha), source)
+
+    def _inplace_from(self, op, other):
+        """Run the out-of-place ``op`` and write its result into this tensor (recorded like
+        masked_fill_: a stand-in carries the old history)."""
+        self._check_inplace()
+        o_rg = isinstance(other, Tensor) and other.requires_grad
+        if _mode.enabled and (self.requires_grad or o_rg):
+            old = _wrap(self._data, self.requires_grad, self.grad_fn)
+            return self._take(op(old))
+        with _NoGrad():
+            res = op(self)
+        np.copyto(self._data, res._data)
+        _counter(self)[0] += 1
+        return self
+
     def flip(self, *dims):
         dims = _shape_arg(dims)
         nd = self._data.ndim
@@ -1448,6 +1767,48 @@ class Tensor:
 
     def logical_not(self):
         return _wrap(np.logical_not(self._data), False, None)
+
+    def logical_and(self, other):
+        return _compare(np.logical_and, self, other)
+
+    def logical_or(self, other):
+        return _compare(np.logical_or, self, other)
+
+    def logical_xor(self, other):
+        return _compare(np.logical_xor, self, other)
+
+    def isnan(self):
+        return _wrap(np.isnan(self._data), False, None)
+
+    def isinf(self):
+        return _wrap(np.isinf(self._data), False, None)
+
+    def isfinite(self):
+        return _wrap(np.isfinite(self._data), False, None)
+
+    def all(self, dim=None, keepdim=False):
+        axis = None if dim is None else _norm_dim(dim, self._data.ndim) if self._data.ndim else None
+        return _wrap(np.asarray(np.all(self._data, axis=axis, keepdims=keepdim)), False, None)
+
+    def any(self, dim=None, keepdim=False):
+        axis = None if dim is None else _norm_dim(dim, self._data.ndim) if self._data.ndim else None
+        return _wrap(np.asarray(np.any(self._data, axis=axis, keepdims=keepdim)), False, None)
+
+    def count_nonzero(self, dim=None):
+        return _wrap(np.asarray(np.count_nonzero(self._data, axis=dim), dtype=np.int64), False,
+                     None)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        other = other._data if isinstance(other, Tensor) else other
+        return _wrap(np.isclose(self._data, other, rtol=rtol, atol=atol, equal_nan=equal_nan),
+                     False, None)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        return _bool(self.isclose(other, rtol, atol, equal_nan)._data.all())
+
+    def equal(self, other) -> bool:
+        """True if both have the same shape and the same values."""
+        return self._data.shape == other._data.shape and _bool((self._data == other._data).all())
 
 
 class _TensorHooks:
@@ -1615,6 +1976,32 @@ def _check_cast(data, other) -> None:
         )
 
 
+_CPP_NAMES = {
+    "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+    "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+    "bool": "bool",
+}
+
+
+def _matmul_dtype_error(a, b) -> RuntimeError:
+    """PyTorch does not promote in matmul: mixed dtypes are an error (never a silent float64)."""
+    names = _function._TYPE_NAMES
+    if a.ndim == 1 and b.ndim == 1:
+        return RuntimeError(
+            "dot : expected both vectors to have same dtype, but found "
+            f"{names[a.dtype.name]} and {names[b.dtype.name]}"
+        )
+    if a.ndim == 2 and b.ndim == 1:
+        na, nb = names[a.dtype.name], names[b.dtype.name]
+        return RuntimeError(
+            f"addmv input tensors must have the same dtype, but got {nb}, {na}, and {nb}"
+        )
+    return RuntimeError(
+        "expected m1 and m2 to have the same dtype, but got: "
+        f"{_CPP_NAMES[a.dtype.name]} != {_CPP_NAMES[b.dtype.name]}"
+    )
+
+
 def _is_bool(x) -> bool:
     """A Python bool or a bool tensor (PyTorch refuses to subtract those)."""
     return x.__class__ is _bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
@@ -1747,21 +2134,24 @@ from .autograd import function as _function  # noqa: E402
 _function._bind(Tensor, _wrap)
 
 from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
-    Abs, Add, Clamp, Clone, Cos, Div, Exp, Expm1, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow,
-    PowTensor, RDiv, Reciprocal, Relu, RPow, Rsqrt, RSub, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh,
+    Abs, Acos, Add, Asin, Atan, Atan2, Ceil, Clamp, Clone, Cos, Cosh, Div, Exp, Expm1, Floor, Fmod,
+    FmodScalar, Lerp, LerpTensor, Log, Log1p, Log2, Log10, Maximum, Minimum, Mul, Neg, Pow,
+    PowTensor, RDiv, Reciprocal, Relu, Remainder, RemainderScalar, Round, RoundDecimals, RPow,
+    Rsqrt, RSub, Sigmoid, Sign, Sin, Sinh, Sqrt, Sub, Tan, Tanh, Trunc,
 )
 from .ops.indexing import (  # noqa: E402
-    CopySlices, Gather, Index, IndexPut, IndexSelect, SortValues, TopkValues, _BasicIndex, MaskedFill, MaskedFillTensor, Select, Slice, SplitPiece,
+    CopySlices, DiagEmbed, Diagonal, Gather, Index, IndexAdd, IndexPut, IndexSelect, MaskedSelect,
+    Scatter, ScatterAdd, ScatterValue, SortValues, TopkValues, _BasicIndex, MaskedFill, MaskedFillTensor, Select, Slice, SplitPiece,
     SplitWithSizesPiece, UnbindPiece,
     basic_index_op, normalize_key,
 )
-from .ops.linalg import matmul_op  # noqa: E402
+from .ops.linalg import Bmm, Trace, Tril, Triu, VectorNorm, matmul_op  # noqa: E402
 from .ops.reduce import (  # noqa: E402
-    Amax, Amin, Cumsum, LogSumExp, Max, MaxDim, Mean, MeanDim, Min, MinDim, Prod, ProdDim, Std, Sum,
+    Amax, Amin, Cumprod, Cumsum, LogSumExp, Max, MaxDim, Mean, MeanDim, Min, MinDim, Prod, ProdDim, Std, Sum,
     SumDim, SumToSize, Var, arg_extreme,
 )
 from .ops.shape import (  # noqa: E402
-    Expand, Flip, Permute, Repeat, Reshape, Squeeze, SqueezeDim, SqueezeDims, Transpose,
+    Expand, Flip, Permute, Repeat, Reshape, Roll, Squeeze, SqueezeDim, SqueezeDims, Transpose,
     Unsqueeze,
 )
 from . import autograd as _autograd  # noqa: E402

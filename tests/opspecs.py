@@ -180,6 +180,25 @@ spec("rsub", lambda m, x: 2.5 - x, UNARY_SHAPES, kind="unary")
 spec("rdiv", lambda m, x: 2.0 / x, UNARY_SHAPES, away_from_zero(0.5), kind="unary",
      name_check=False, notes="torch records 2/x as reciprocal then mul")
 spec("clone", lambda m, x: x.clone(), UNARY_SHAPES, kind="unary")
+spec("tan", lambda m, x: m.tan(x), UNARY_SHAPES, uniform(-1.2, 1.2), kind="unary")
+spec("asin", lambda m, x: m.asin(x), UNARY_SHAPES, uniform(-0.9, 0.9), kind="unary")
+spec("acos", lambda m, x: m.acos(x), UNARY_SHAPES, uniform(-0.9, 0.9), kind="unary")
+spec("atan", lambda m, x: m.atan(x), UNARY_SHAPES, kind="unary")
+spec("sinh", lambda m, x: m.sinh(x), UNARY_SHAPES, kind="unary")
+spec("cosh", lambda m, x: m.cosh(x), UNARY_SHAPES, kind="unary")
+spec("log2", lambda m, x: m.log2(x), UNARY_SHAPES, positive, kind="unary")
+spec("log10", lambda m, x: m.log10(x), UNARY_SHAPES, positive, kind="unary")
+spec("floor", lambda m, x: m.floor(x), UNARY_SHAPES, uniform(-3.3, 3.3), kind="unary",
+     ints=True, gradcheck=False, notes="flat steps: the gradient is 0 (finite differences "
+     "would see a step only exactly at an integer)")
+spec("ceil", lambda m, x: m.ceil(x), UNARY_SHAPES, uniform(-3.3, 3.3), kind="unary", ints=True)
+spec("trunc", lambda m, x: m.trunc(x), UNARY_SHAPES, uniform(-3.3, 3.3), kind="unary",
+     ints=True)
+spec("round", lambda m, x, **k: m.round(x, **k),
+     [case((3, 4)), case((3, 4), decimals=1), case((5,), decimals=-1)], uniform(-30, 30),
+     ints=False)
+spec("frac", lambda m, x: m.frac(x), UNARY_SHAPES, uniform(-3.3, 3.3), name_check=False,
+     notes="torch has a FracBackward0 node; glassgrad composes x - trunc(x)")
 
 # -- elementwise, two inputs (broadcasting) ------------------------------------------------------
 
@@ -199,6 +218,19 @@ spec("maximum_ties", lambda m, a, b: m.maximum(a, b), [case((4, 5), (4, 5))], wi
      gradcheck=False, notes="ties split the gradient evenly")
 spec("minimum_ties", lambda m, a, b: m.minimum(a, b), [case((4, 5), (5,))], with_ties,
      gradcheck=False)
+spec("atan2", lambda m, a, b: m.atan2(a, b), BINARY_SHAPES, (normal, away_from_zero(0.3)),
+     kind="binary")
+spec("remainder", lambda m, a, b: m.remainder(a, b), BINARY_SHAPES,
+     (uniform(0.1, 0.9), uniform(1.1, 2.0)), kind="binary", ints=False,
+     notes="values away from the jumps of floor(a / b)")
+spec("remainder_op_scalar", lambda m, a: a % 1.5, [case((3, 4))], uniform(0.1, 1.4))
+spec("remainder_negative", lambda m, a, b: a % b, [case((3, 4), (4,))],
+     (uniform(-0.9, -0.1), uniform(1.1, 2.0)), notes="Python's sign rule (sign of b)")
+spec("fmod", lambda m, a, b: m.fmod(a, b), BINARY_SHAPES[:3],
+     (uniform(-0.9, -0.1), uniform(1.1, 2.0)), notes="C's sign rule (sign of a)")
+spec("fmod_scalar", lambda m, a: m.fmod(a, 1.5), [case((3, 4))], uniform(0.1, 1.4))
+spec("lerp", lambda m, a, b: m.lerp(a, b, 0.3), BINARY_SHAPES[:3])
+spec("lerp_tensor_weight", lambda m, a, b, w: m.lerp(a, b, w), [case((3, 4), (3, 4), (4,))])
 spec("max_binary", lambda m, a, b: m.max(a, b), BINARY_SHAPES[:3], kind="binary")
 spec("where", lambda m, a, b, cond: m.where(cond, a, b), BINARY_SHAPES[:3],
      extra=lambda rng, shapes: {"cond": rng.random(np.broadcast_shapes(*shapes)) < 0.5})
@@ -213,6 +245,35 @@ spec("matmul", lambda m, a, b: m.matmul(a, b),
      name_check=False, notes="batched: torch shows UnsafeViewBackward0/SqueezeBackward4")
 spec("mm", lambda m, a, b: m.mm(a, b), [case((2, 3), (3, 4))])
 spec("matmul_op_mv", lambda m, a, b: a @ b, [case((2, 3), (3,)), case((4,), (4,))])
+spec("bmm", lambda m, a, b: m.bmm(a, b), [case((2, 3, 4), (2, 4, 5))])
+spec("mv", lambda m, a, v: m.mv(a, v), [case((3, 4), (4,))])
+spec("dot", lambda m, a, b: m.dot(a, b), [case((4,), (4,))])
+spec("outer", lambda m, a, b: m.outer(a, b), [case((3,), (4,))])
+spec("einsum", lambda m, a, b, eq: m.einsum(eq, a, b),
+     [case((2, 3), (3, 4), eq="ij,jk->ik"), case((2, 3), (2, 3), eq="ij,ij->i"),
+      case((2, 3), (4,), eq="ij,k->jk"), case((2, 2, 3), (2, 3, 4), eq="bij,bjk->bik"),
+      case((2, 3), (3, 4), eq="ij,jk"), case((5, 2, 3), (3,), eq="...j,j->...")],
+     name_check=False, notes="an index only in one operand is summed away (its gradient is "
+                             "broadcast back)")
+spec("einsum_one_operand", lambda m, a, eq: m.einsum(eq, a),
+     [case((3, 4), eq="ij->j"), case((3, 4), eq="ij->ji")], name_check=False)
+spec("trace", lambda m, x: m.trace(x), [case((3, 3)), case((3, 5))])
+spec("diag_vector", lambda m, x, **k: m.diag(x, **k), [case((3,)), case((3,), diagonal=1),
+                                                      case((2,), diagonal=-2)])
+spec("diag_matrix", lambda m, x, **k: m.diag(x, **k),
+     [case((3, 3)), case((3, 5), diagonal=1), case((4, 3), diagonal=-1)], name_check=False,
+     notes="torch shows DiagonalBackward0_copy")
+spec("tril", lambda m, x, **k: m.tril(x, **k), [case((3, 4)), case((2, 4, 3), diagonal=-1)])
+spec("triu", lambda m, x, **k: m.triu(x, **k), [case((3, 4)), case((2, 4, 3), diagonal=1)])
+spec("norm", lambda m, x, **k: m.norm(x, **k),
+     [case((3, 4)), case((3, 4), dim=1), case((3, 4), p=1, dim=0, keepdim=True),
+      case((2, 3, 4), p=3, dim=(0, 2)), case((3, 4), p=float("inf"), dim=1)], distinct)
+spec("norm_method_fro", lambda m, x: x.norm(), [case((3, 4))])
+spec("linalg_vector_norm", lambda m, x, **k: m.linalg.vector_norm(x, **k),
+     [case((3, 4)), case((3, 4), ord=1, dim=1), case((3, 4), ord=float("-inf")),
+      case((2, 3), ord=0.5, dim=-1)], distinct)
+spec("linalg_norm", lambda m, x, **k: m.linalg.norm(x, **k),
+     [case((3, 4)), case((5,)), case((3, 4), ord="fro"), case((3, 4), ord=2, dim=1)])
 
 # -- reductions ----------------------------------------------------------------------------------
 
@@ -282,6 +343,11 @@ spec("index_select", lambda m, x, dim, idx: m.index_select(x, dim, idx),
 spec("nonzero", lambda m, x: m.nonzero(x), [case((3, 4)), case((5,))], with_ties, grad=(),
      ints=True)
 spec("where_condition_only", lambda m, x: m.where(x > 0), [case((3, 4))], with_ties, grad=())
+spec("cumprod", lambda m, x, **k: m.cumprod(x, **k),
+     [case((3, 4), dim=1), case((2, 3, 4), dim=0), case((5,), dim=-1)], uniform(0.5, 1.5),
+     ints=True)
+spec("cumprod_zeros", lambda m, x, dim: x.cumprod(dim), [case((3, 5), dim=1)], with_zeros,
+     gradgrad=False, notes="exact first derivatives where a zero stops y / x")
 spec("sum_to_size", lambda m, x, size: x.sum_to_size(size),
      [case((3, 4), size=(1, 4)), case((2, 3, 4), size=(3, 1)), case((3, 4), size=(4,))])
 
@@ -331,6 +397,48 @@ spec("repeat", lambda m, x, reps: x.repeat(*reps),
      [case((2, 3), reps=(2, 1)), case((2, 3), reps=(1, 2, 3)), case((3,), reps=(2,))])
 spec("flip", lambda m, x, dims: m.flip(x, dims),
      [case((3, 4), dims=(0,)), case((2, 3, 4), dims=(0, -1)), case((5,), dims=(0,))])
+spec("tile", lambda m, x, dims: m.tile(x, dims),
+     [case((2, 3), dims=(2, 1)), case((2, 3), dims=(2,)), case((3,), dims=(2, 2))])
+spec("repeat_interleave", lambda m, x, **k: m.repeat_interleave(x, **k),
+     [case((2, 3), repeats=2, dim=0), case((2, 3), repeats=2), case((2, 3), repeats=3, dim=1)],
+     name_check=False, notes="torch shows ViewBackward0; glassgrad uses index_select")
+spec("repeat_interleave_tensor", lambda m, x, reps: m.repeat_interleave(x, reps, dim=0),
+     [case((3, 2))], name_check=False,
+     extra=lambda rng, shapes: {"reps": np.array([2, 0, 1])})
+spec("roll", lambda m, x, **k: m.roll(x, **k),
+     [case((3, 4), shifts=1, dims=0), case((3, 4), shifts=(1, -2), dims=(0, 1)),
+      case((3, 4), shifts=5), case((5,), shifts=-1, dims=0)])
+spec("hstack", lambda m, a, b: m.hstack([a, b]), [case((2, 3), (2, 1)), case((3,), (2,))])
+spec("vstack", lambda m, a, b: m.vstack([a, b]), [case((2, 3), (1, 3)), case((3,), (3,))])
+spec("broadcast_tensors", lambda m, a, b: m.broadcast_tensors(a, b),
+     [case((3, 1), (4,)), case((2, 3), (2, 3))], name_check=False)
+spec("broadcast_to", lambda m, x, size: m.broadcast_to(x, size), [case((3, 1), size=(2, 3, 4))])
+spec("meshgrid", lambda m, a, b, **k: m.meshgrid(a, b, **k),
+     [case((3,), (4,), indexing="ij"), case((3,), (4,), indexing="xy")])
+spec("masked_select", lambda m, x, mask: m.masked_select(x, mask), [case((3, 4)), case((4,))],
+     extra=lambda rng, shapes: {"mask": rng.random(shapes[0][-1:]) < 0.6})
+spec("scatter", lambda m, x, src, index: m.scatter(x, 1, index, src), [case((3, 4), (3, 2))],
+     extra=lambda rng, shapes: {"index": np.array([[0, 3], [1, 2], [3, 0]])})
+spec("scatter_value", lambda m, x, index: m.scatter(x, 0, index, value=1.5), [case((3, 4))],
+     extra=lambda rng, shapes: {"index": np.array([[0, 2, 1, 0]])})
+spec("scatter_add", lambda m, x, src, index: m.scatter_add(x, 0, index, src),
+     [case((3, 4), (2, 4))],
+     extra=lambda rng, shapes: {"index": np.array([[0, 2, 1, 0], [0, 0, 1, 2]])},
+     notes="repeated indices accumulate")
+spec("index_add", lambda m, x, src, index: m.index_add(x, 0, index, src, alpha=2.0),
+     [case((3, 4), (3, 4))], extra=lambda rng, shapes: {"index": np.array([2, 0, 2])})
+spec("scatter_inplace", lambda m, x, src, index: (x * 1.0).scatter_(1, index, src),
+     [case((3, 4), (3, 1))], extra=lambda rng, shapes: {"index": np.array([[1], [0], [3]])})
+spec("index_add_inplace", lambda m, x, src, index: (x * 1.0).index_add_(1, index, src),
+     [case((3, 4), (3, 2))], extra=lambda rng, shapes: {"index": np.array([3, 3])})
+spec("diff", lambda m, x, **k: m.diff(x, **k),
+     [case((3, 5)), case((3, 5), dim=0), case((6,), n=2)], name_check=True)
+spec("where_method", lambda m, a, b, cond: a.where(cond, b), [case((3, 4), (4,))],
+     extra=lambda rng, shapes: {"cond": rng.random((3, 4)) < 0.5})
+spec("type_as", lambda m, a, b: a.type_as(b.double()), [case((3,), (2,))], grad=(0,),
+     name_check=True)
+spec("unique", lambda m, x: m.unique(x, return_inverse=True, return_counts=True),
+     [case((3, 4))], with_ties, grad=(), ints=True)
 spec("cat", lambda m, a, b, dim: m.cat([a, b], dim),
      [case((2, 3), (4, 3), dim=0), case((2, 3), (2, 1), dim=1), case((2, 3, 4), (2, 3, 2), dim=-1)])
 spec("cat3", lambda m, a, b, c: m.cat((a, b, c)), [case((2, 3), (1, 3), (3, 3))])

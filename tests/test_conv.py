@@ -365,3 +365,43 @@ def test_errors_use_torch_wording(call, message):
     with pytest.raises(RuntimeError) as g_err:
         call(GF, gg)
     assert message in str(g_err.value)
+
+
+def test_top_level_functions_like_torch():
+    """torch.conv2d, torch.max_pool2d, ... exist at glassgrad's top level too."""
+    x = np.random.default_rng(7).standard_normal((1, 2, 6, 6))
+    w = np.random.default_rng(8).standard_normal((3, 2, 3, 3))
+    _close(gg.conv2d(gg.tensor(x), gg.tensor(w), padding=1),
+           torch.conv2d(torch.tensor(x), torch.tensor(w), padding=1), np.float64, "conv2d")
+    _close(gg.max_pool2d(gg.tensor(x), 2), torch.max_pool2d(torch.tensor(x), 2), np.float64,
+           "max_pool2d")
+    for name in ("conv1d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "avg_pool1d",
+                 "adaptive_avg_pool1d"):
+        assert hasattr(gg, name) and hasattr(torch, name)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("kind, shape, kw", [
+    ("Conv2d", (2, 3, 7, 6), {"padding": 1}),
+    ("Conv2d", (2, 3, 7, 6), {"padding": "same", "dilation": 2}),
+    ("Conv2d", (2, 3, 7, 6), {"padding": (2, 1), "stride": 2}),
+    ("Conv1d", (2, 3, 9), {"padding": 2}),
+])
+def test_padding_modes_match_torch(kind, shape, kw, mode):
+    x = np.random.default_rng(9).standard_normal(shape)
+    t = getattr(torch.nn, kind)(3, 4, 3, padding_mode=mode, **kw).double()
+    g = getattr(gnn, kind)(3, 4, 3, padding_mode=mode, **kw).double()
+    g.load_state_dict({k: gg.tensor(v.detach().numpy()) for k, v in t.state_dict().items()})
+    assert repr(g) == repr(t)
+    gx, tx = _pair(x)
+    gy, ty = g(gx), t(tx)
+    _close(gy, ty, np.float64, "forward")
+    (gy * gy).sum().backward()
+    (ty * ty).sum().backward()
+    _close(gx.grad, tx.grad, np.float64, "grad input")
+    _close(g.weight.grad, t.weight.grad, np.float64, "grad weight")
+
+
+def test_transposed_conv_rejects_padding_modes():
+    with pytest.raises(ValueError, match='Only "zeros" padding mode is supported'):
+        gnn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")

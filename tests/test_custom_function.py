@@ -323,3 +323,32 @@ def test_saved_input_modified_in_place_is_caught():
             h.add_(1)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             y.sum().backward()
+
+
+def test_saving_the_output_makes_no_reference_cycle():
+    import gc
+    import weakref
+
+    class MyExp(gg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            return g * y
+
+    x = gg.tensor([0.5, 1.0], requires_grad=True)
+    gc.disable()
+    try:
+        y = MyExp.apply(x)
+        node = weakref.ref(y.grad_fn)
+        y.sum().backward(retain_graph=True)
+        np.testing.assert_allclose(x.grad.numpy(), np.exp([0.5, 1.0]), rtol=1e-6)
+        del y
+        assert node() is None, "the node outlived its output: a reference cycle"
+    finally:
+        gc.enable()

@@ -17,7 +17,7 @@ def test_demo_explain_prints_four_steps_per_epoch():
     step1 = out.split("-- step 1:")[1].split("-- step 2:")[0]
     rows = [line for line in step1.splitlines() if line[:3] in (" 1 ", " 2 ", " 3 ", " 4 ")]
     assert [r[:3] for r in rows] == [" 1 ", " 2 ", " 3 ", " 4 "]
-    assert "y_hat = w * x = [0.0 0.0 0.0 0.0]" in step1
+    assert "y_hat = w * x = 0.0 * [1.0 2.0 3.0 4.0] = [0.0 0.0 0.0 0.0]" in step1
     assert "loss = mean((y - y_hat)**2) = 30.0" in step1
     assert "dloss/d((y - y_hat)**2) = 1 / N = [0.25 0.25 0.25 0.25]" in step1
     assert "dy_hat/dw = x_i = [1.0 2.0 3.0 4.0]" in step1
@@ -25,5 +25,5 @@ def test_demo_explain_prints_four_steps_per_epoch():
     assert "w = 0.0 - 0.01 * -30.0 = 0.3" in step1
     step2 = out.split("-- step 2:")[1].split("-- step 3:")[0]
     # epoch 2 by hand: w = 0.3, y_hat = 0.3 x, dL/dw = sum(2 (0.3 x - 2 x) x) / 4 = -25.5
-    assert "y_hat = w * x = [0.3 0.6 0.9 1.2]" in step2
+    assert "y_hat = w * x = 0.3 * [1.0 2.0 3.0 4.0] = [0.3 0.6 0.9 1.2]" in step2
     assert "= -25.5" in step2 and "w = 0.3 - 0.01 * -25.5 = 0.555" in step2

@@ -102,6 +102,9 @@ def _compare_backward(spec, g_in, g_out, t_in, t_out, dtype, rng, names=True):
         return
     if names and spec.name_check:
         for g, t in pairs:
+            if t.grad_fn is None:  # torch returned the input itself (a no-op, e.g. .to(same))
+                assert g.grad_fn is None, f"{spec.name}: {g.grad_fn.name()}, torch: a leaf"
+                continue
             assert g.grad_fn is not None
             assert g.grad_fn.name() == type(t.grad_fn).__name__, (
                 f"{spec.name}: grad_fn {g.grad_fn.name()}, torch {type(t.grad_fn).__name__}"
@@ -568,6 +571,26 @@ ERRORS = [
      "missing 1 required positional argument", None),
     ("squeeze_dim_range", lambda m: m.zeros(3).squeeze(2), IndexError,
      "Dimension out of range (expected to be in range of [-1, 0], but got 2)", None),
+    ("bmm_2d", lambda m: m.bmm(m.zeros(2, 3), m.zeros(2, 3)), RuntimeError,
+     "batch1 must be a 3D tensor", None),
+    ("trace_1d", lambda m: m.zeros(3).trace(), RuntimeError,
+     "trace: expected a matrix, but got tensor with dim 1", None),
+    ("roll_align", lambda m: m.zeros(3).roll((1, 2), (0,)), RuntimeError,
+     "shifts and dimensions must align. shifts: 2, dims:1", None),
+    ("mv_shapes", lambda m: m.zeros(2, 3).mv(m.zeros(2, 3)), RuntimeError,
+     "vector + matrix @ vector expected, got 1, 2, 2", None),
+    ("dot_shapes", lambda m: m.dot(m.zeros(2, 3), m.zeros(3)), RuntimeError,
+     "1D tensors expected, but got 2D and 1D tensors", None),
+    ("masked_select_int", lambda m: m.zeros(3).masked_select(m.tensor([1, 0, 1])), RuntimeError,
+     "masked_select: expected BoolTensor for mask", None),
+    ("tril_1d", lambda m: m.zeros(3).tril(), RuntimeError,
+     "tril: input tensor must have at least 2 dimensions", None),
+    ("scatter_ndim", lambda m: m.zeros(2, 3).scatter(1, m.tensor([0]), 1.0), RuntimeError,
+     "Index tensor must have the same number of dimensions as self tensor", None),
+    ("meshgrid_indexing", lambda m: m.meshgrid(m.zeros(2), indexing="ab"), RuntimeError,
+     'indexing must be one of "xy" or "ij", but received: ab', None),
+    ("diag_3d", lambda m: m.zeros(2, 2, 2).diag(), RuntimeError,
+     "diag(): Supports 1D or 2D tensors. Got 3D", None),
     ("masked_fill_int_mask", lambda m: m.zeros(3).masked_fill(m.tensor([1, 0, 1]), 0.0),
      RuntimeError, "masked_fill_ only supports boolean masks, but got mask with dtype", None),
 ]

@@ -191,7 +191,6 @@ def apply_custom(cls, args, kwargs):
             (o._data.shape, o._data.dtype) if isinstance(o, Tensor) else ((), np.float32)
             for o in outs
         ]
-        ctx._out_arrays = [o._data if isinstance(o, Tensor) else None for o in outs]
         # a dirty (in-place modified) input becomes an output: the node's edge must keep
         # pointing at the input's old history, not at the node itself
         if dirty:
@@ -236,6 +235,8 @@ def _resolve_custom_saved(ctx, outs):
     for s in saved:
         idx = next((i for i, o in enumerate(outs) if s is o), None)
         if idx is not None:
+            # only the array: keeping the output Tensor would make a cycle through its grad_fn
+            ctx._out_arrays = [o._data if isinstance(o, Tensor) else None for o in outs]
             resolved.append(_SavedOutput(idx))
             versions.append(None)
         elif isinstance(s, Tensor):

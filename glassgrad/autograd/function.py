@@ -492,6 +492,19 @@ class _ArrayNS:
     def cumsum(x, dim):
         return np.cumsum(x, axis=dim)
 
+    floor = staticmethod(np.floor)
+    trunc = staticmethod(np.trunc)
+    sinh = staticmethod(np.sinh)
+    cosh = staticmethod(np.cosh)
+
+    @staticmethod
+    def roll(x, shifts, dims):
+        return np.roll(x, shifts, dims)
+
+    @staticmethod
+    def einsum(subscripts, *operands):
+        return np.einsum(subscripts, *operands)
+
     @staticmethod
     def permute(x, dims):
         return np.transpose(x, dims)

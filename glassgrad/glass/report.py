@@ -363,6 +363,9 @@ _JS = r"""
       info += ' (graph not kept for this step; showing step ' + k + ')';
       r = data.rendered[k];
     }
+    if (s.warnings.length) {
+      info += ' \u2014 ' + s.warnings.map(function(w){ return w.kind + ': ' + w.message; }).join('; ');
+    }
     document.getElementById('step-info').textContent = info;
     var full = r && r[view() + '_full'];
     document.getElementById('expand-label').hidden = !full;

@@ -36,7 +36,7 @@ def step_table(step: Step, width: int | None = None) -> str:
     # 1. forward: each op's value
     for k, n in enumerate(ops[:MAX_ROWS]):
         what = n.title if n.title == n.label else f"{n.title} = {n.label}"
-        row("1" if k == 0 else "", "forward", f"{what} = {V.fmt(n.value)}")
+        row("1" if k == 0 else "", "forward", f"{what} = {_with_operands(step, n)}{V.fmt(n.value)}")
     if len(ops) > MAX_ROWS:
         row("", "", f"... {len(ops) - MAX_ROWS} more ops")
     # 2. local gradients, in the order backward visits the nodes
@@ -102,6 +102,20 @@ def step_table(step: Step, width: int | None = None) -> str:
     for w in step.warnings:
         lines.append(f" ! {w.where}: {w.message}")
     return "\n".join(lines)
+
+
+_ARITH = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+
+
+def _with_operands(step: Step, n) -> str:
+    """``0.0 * [1.0 2.0 3.0 4.0] = `` for a small arithmetic op: the numbers going in."""
+    sym = _ARITH.get(n.fn)
+    ins = [step._by_id[i] for i in n.inputs if i is not None]
+    if sym is None or len(ins) != 2 or n.op.startswith("Rsub"):
+        return ""
+    if not all(V.is_small(i.value) and i.value.size <= 4 for i in ins):
+        return ""
+    return f"{V.fmt(ins[0].value)} {sym} {V.fmt(ins[1].value)} = "
 
 
 def _clip(s: str, width: int) -> str:

@@ -181,13 +181,15 @@ def conv_forward(x, w, geo):
 def conv_grad_weight(g, cols, geo):
     """dW = g @ cols^T: (N, O, Ho, Wo), (K, N*P) -> (O, C/G, kh, kw)."""
     gm = _to_grid(g, geo)  # (O, N*P)
+    # computed as (cols @ g^T)^T: OpenBLAS runs this long-reduction product ~30% faster with the
+    # small (N*P, O) operand transposed than with the big (N*P, K) one
     if geo.G == 1:
-        gw = gm @ cols.T  # (O, N*P) @ (N*P, K): BLAS reads cols transposed, no copy
+        gw = (cols @ gm.T).T  # (K, N*P) @ (N*P, O) -> (K, O) -> (O, K)
     else:
         G = geo.G
-        gw = np.matmul(gm.reshape(G, geo.O // G, -1), cols.reshape(G, -1, cols.shape[1])
-                       .transpose(0, 2, 1))
-    return gw.reshape(geo.O, geo.C // geo.G, geo.kh, geo.kw)
+        gw = np.matmul(cols.reshape(G, -1, cols.shape[1]),
+                       gm.reshape(G, geo.O // G, -1).transpose(0, 2, 1)).transpose(0, 2, 1)
+    return np.ascontiguousarray(gw).reshape(geo.O, geo.C // geo.G, geo.kh, geo.kw)
 
 
 def conv_grad_input(g, w, geo):

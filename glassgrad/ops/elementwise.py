@@ -688,3 +688,403 @@ class CopyFrom(Function):
     @staticmethod
     def backward(ctx, g):
         return 0 * g, g
+
+
+class Tan(Function):
+    """y = tan(x)
+    grad_x = g * (1 + y**2)
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "TanBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tan(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (1 + y * y)
+
+
+class Asin(Function):
+    """y = asin(x)
+    grad_x = g / sqrt(1 - x**2)
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "AsinBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arcsin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / ctx.ns.sqrt(1 - x * x)
+
+
+class Acos(Function):
+    """y = acos(x)
+    grad_x = -g / sqrt(1 - x**2)
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "AcosBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arccos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g / ctx.ns.sqrt(1 - x * x)
+
+
+class Atan(Function):
+    """y = atan(x)
+    grad_x = g / (1 + x**2)
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "AtanBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arctan(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (1 + x * x)
+
+
+class Sinh(Function):
+    """y = sinh(x)
+    grad_x = g * cosh(x)
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "SinhBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sinh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ctx.ns.cosh(x)
+
+
+class Cosh(Function):
+    """y = cosh(x)
+    grad_x = g * sinh(x)
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "CoshBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cosh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ctx.ns.sinh(x)
+
+
+class Log2(Function):
+    """y = log2(x)
+    grad_x = g / (x * ln 2)
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "Log2Backward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log2(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x * 0.6931471805599453)
+
+
+class Log10(Function):
+    """y = log10(x)
+    grad_x = g / (x * ln 10)
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "Log10Backward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log10(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x * 2.302585092994046)
+
+
+class Floor(Function):
+    """y = floor(x)   (the largest integer <= x)
+    grad_x = 0   (flat between the steps)
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "FloorBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.floor(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return 0 * g
+
+
+class Ceil(Function):
+    """y = ceil(x)   (the smallest integer >= x)
+    grad_x = 0
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "CeilBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.ceil(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return 0 * g
+
+
+class Trunc(Function):
+    """y = trunc(x)   (rounded toward 0)
+    grad_x = 0
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "TruncBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.trunc(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return 0 * g
+
+
+class Round(Function):
+    """y = round(x)   (halves to even, like PyTorch and NumPy)
+    grad_x = 0
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "RoundBackward0"
+
+    @staticmethod
+    def forward(ctx, x, decimals=0):
+        return np.round(x, decimals)
+
+    @staticmethod
+    def backward(ctx, g):
+        return 0 * g, None
+
+
+class RoundDecimals(Round):
+    """y = round(x * 10**d) / 10**d   (``round(decimals=d)``)
+    grad_x = 0
+    """
+
+    __slots__ = ()
+    node_name = "RoundBackward1"
+
+
+class Atan2(Function):
+    """y = atan2(a, b)   (the angle of the point (b, a))
+    grad_a = g * b / (a**2 + b**2),  grad_b = -g * a / (a**2 + b**2)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "Atan2Backward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        r2 = a * a + b * b
+        return g * b / r2, -g * a / r2
+
+
+class Remainder(Function):
+    """y = a - floor(a / b) * b   (``a % b``: the sign of b, like Python)
+    grad_a = g,  grad_b = -g * floor(a / b)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "RemainderBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.mod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        grad_b = None
+        if ctx.inputs[1] is not None:
+            grad_b = -g * ctx.ns.floor(a / b)
+        return g, grad_b
+
+
+class RemainderScalar(Function):
+    """y = a - floor(a / b) * b   (b a Python number)
+    grad_a = g
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "RemainderBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.mod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+class Fmod(Function):
+    """y = a - trunc(a / b) * b   (C's fmod: the sign of a)
+    grad_a = g,  grad_b = -g * trunc(a / b)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "FmodBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        grad_b = None
+        if ctx.inputs[1] is not None:
+            grad_b = -g * ctx.ns.trunc(a / b)
+        return g, grad_b
+
+
+class FmodScalar(Function):
+    """y = a - trunc(a / b) * b   (b a Python number)
+    grad_a = g
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "FmodBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+class Lerp(Function):
+    """y = a + w * (b - a)   (w a Python number)
+    grad_a = g * (1 - w),  grad_b = g * w
+    """
+
+    __slots__ = ("weight",)
+    _raw = True
+    node_name = "LerpBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        ctx.weight = w
+        return a + w * (b - a)
+
+    @staticmethod
+    def backward(ctx, g):
+        w = ctx.weight
+        return g * (1 - w), g * w, None
+
+
+class LerpTensor(Function):
+    """y = a + w * (b - a)   (w a tensor)
+    grad_a = g * (1 - w),  grad_b = g * w,  grad_w = g * (b - a)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "LerpBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        ctx.save_for_backward(a, b, w)
+        return a + w * (b - a)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, w = ctx.saved_tensors
+        inputs = ctx.inputs
+        return (g * (1 - w) if inputs[0] is not None else None,
+                g * w if inputs[1] is not None else None,
+                g * (b - a) if inputs[2] is not None else None)

@@ -384,3 +384,113 @@ class TopkValues(Gather):
 
     __slots__ = ()
     node_name = "TopkBackward0"
+
+
+class MaskedSelect(Index):
+    """y = the elements of x where mask is True, as a 1-D tensor (row-major order)
+    grad_x = zeros with g written back at the mask's positions
+    """
+
+    __slots__ = ()
+    node_name = "MaskedSelectBackward0"
+
+
+class Diagonal(Index):
+    """y_i = x[i, i + k]   (``diag(matrix, k)``: the k-th diagonal as a vector)
+    grad_x = zeros with g written back on that diagonal
+    """
+
+    __slots__ = ()
+    node_name = "DiagonalBackward0"
+
+
+class DiagEmbed(Function):
+    """Y[i, i + k] = v_i, 0 elsewhere   (``diag(vector, k)``: a square matrix)
+    grad_v = g[i, i + k]   (the diagonal of g)
+    """
+
+    __slots__ = ("key",)
+    _raw = True
+    _unary = True
+    node_name = "DiagEmbedBackward0"
+
+    @staticmethod
+    def forward(ctx, v, n, key):
+        out = np.zeros((n, n), dtype=v.dtype)
+        out[key] = v
+        ctx.key = key
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.key], None, None
+
+
+class Scatter(Function):
+    """y = x with y[index[i][j]][j] = src[i][j]   (dim 0; likewise for other dims)
+    grad_x = g with zeros where something was written,  grad_src = g gathered at index
+    """
+
+    __slots__ = ("keep", "key")
+    _raw = True
+    node_name = "ScatterBackward0"
+
+    @staticmethod
+    def forward(ctx, x, src, key):
+        # key: the full NumPy index built from ``index`` (src is cut to index's shape first)
+        y = x.copy()
+        y[key] = src
+        keep = np.ones(x.shape, dtype=bool)
+        keep[key] = False
+        ctx.key = key
+        ctx.keep = keep
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        grad_x = grad_src = None
+        if ctx.inputs[0] is not None:
+            grad_x = g * ctx.ns.mask(ctx.keep, g)
+        if ctx.inputs[1] is not None:
+            grad_src = g[ctx.key]
+        return grad_x, grad_src, None
+
+
+class ScatterValue(Scatter):
+    """y = x with y[index[i][j]][j] = value   (a Python number)
+    grad_x = g with zeros where the value was written
+    """
+
+    __slots__ = ()
+    node_name = "ScatterBackward1"
+
+
+class ScatterAdd(Function):
+    """y = x with src[i][j] added at y[index[i][j]][j]   (repeats accumulate)
+    grad_x = g,  grad_src = g gathered at index
+    """
+
+    __slots__ = ("key",)
+    _raw = True
+    node_name = "ScatterAddBackward0"
+
+    @staticmethod
+    def forward(ctx, x, src, key):
+        y = x.copy()
+        np.add.at(y, key, src)
+        ctx.key = key
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        grad_src = g[ctx.key] if ctx.inputs[1] is not None else None
+        return g, grad_src, None
+
+
+class IndexAdd(ScatterAdd):
+    """y = x with source's slices added at y[..., index[i], ...]   (along dim; repeats add up)
+    grad_x = g,  grad_source = g[..., index, ...]
+    """
+
+    __slots__ = ()
+    node_name = "IndexAddBackward0"

@@ -574,3 +574,56 @@ class Cumsum(Function):
             return g, None, None
         dims = (ctx.axis,)
         return ns.flip(ns.cumsum(ns.flip(g, dims), ctx.axis), dims), None, None
+
+
+class Cumprod(Function):
+    """y_i = prod_{j <= i} x_j   (along dim)
+    grad_x_i = sum_{j >= i} g_j * prod_{k <= j, k != i} x_k   (= reverse-cumsum(g * y)_i / x_i
+    where no x is 0; the exact sum is used where one is)
+    """
+
+    __slots__ = ("axis",)
+    _raw = True
+    _unary = True
+    node_name = "CumprodBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim, dtype=None):
+        axis = norm_dim(dim, x.ndim)
+        if dtype is None and x.dtype.kind in "biu":
+            dtype = np.int64
+        ctx.axis = axis
+        if x.ndim == 0:
+            y = x.astype(dtype or x.dtype)
+        else:
+            y = np.cumprod(x, axis=axis, dtype=dtype)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        if x.ndim == 0:
+            return g, None, None
+        ns = ctx.ns
+        axis = ctx.axis
+        if isinstance(x, np.ndarray) and (x == 0).any():
+            # exact where a zero makes y / x undefined: O(n^2) along the axis, arrays only
+            return _cumprod_grad_exact(x, g, axis), None, None
+        dims = (axis,)
+        rev_cumsum = ns.flip(ns.cumsum(ns.flip(g * y, dims), axis), dims)
+        return rev_cumsum / x, None, None
+
+
+def _cumprod_grad_exact(x, g, axis):
+    # x, g: ndarrays; move the axis last and loop over its positions
+    xm = np.moveaxis(x, axis, -1)
+    gm = np.moveaxis(g, axis, -1)
+    n = xm.shape[-1]
+    grad = np.zeros_like(xm)
+    for i in range(n):
+        others = xm.copy()
+        others[..., i] = 1
+        partial = np.cumprod(others, axis=-1)  # prod_{k <= j, k != i} x_k for every j
+        grad[..., i] = np.sum(gm[..., i:] * partial[..., i:], axis=-1)
+    return np.moveaxis(grad, -1, axis)

@@ -276,3 +276,32 @@ class Flip(Function):
     @staticmethod
     def backward(ctx, g):
         return ctx.ns.flip(g, ctx.dims), None
+
+
+class Roll(Function):
+    """y = x shifted by ``shifts`` along ``dims``, wrapping around (flattened if no dims)
+    grad_x = g shifted back
+    """
+
+    __slots__ = ("dims", "shape", "shifts")
+    _raw = True
+    _unary = True
+    node_name = "RollBackward0"
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts = shifts
+        ctx.dims = dims
+        ctx.shape = x.shape
+        if dims is None:
+            return np.roll(x.reshape(-1), shifts).reshape(x.shape)
+        return np.roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        ns = ctx.ns
+        back = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        if ctx.dims is None:
+            flat = ns.roll(ns.reshape(g, (-1,)), back, 0)
+            return ns.reshape(flat, ctx.shape), None, None
+        return ns.roll(g, back, ctx.dims), None, None
