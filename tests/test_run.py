@@ -32,11 +32,7 @@ TOLERANCE: dict[str, tuple[float, float]] = {}
 
 # Scripts that need a feature not in glassgrad yet: {name: reason}. strict=False, so a script
 # that starts passing is reported (XPASS) and can be taken off this list.
-XFAIL: dict[str, str] = {
-    "higher_order": "Tensor.norm (issue 2)",
-    "save_load": "torch.equal (issue 2)",
-    "softmax_cross_entropy": "Tensor.repeat_interleave (issue 2)",
-}
+XFAIL: dict[str, str] = {}
 
 
 def _env() -> dict:
