@@ -110,7 +110,13 @@ def compare_lines(got: str, want: str, rtol: float, atol: float) -> str | None:
 
 
 def compare_outputs(got: str, want: str, rtol: float = 1e-5, atol: float = 1e-8):
-    """The first :class:`Divergence` between two printed outputs, or None if they agree."""
+    r"""The first :class:`Divergence` between two printed outputs, or None if they agree.
+
+    >>> compare_outputs("loss 0.2501\n", "loss 0.2500\n", rtol=1e-3) is None
+    True
+    >>> compare_outputs("a\nloss 0.3\n", "a\nloss 0.2\n").lineno
+    2
+    """
     lines_g, lines_w = got.splitlines(), want.splitlines()
     for i in range(max(len(lines_g), len(lines_w))):
         g = lines_g[i] if i < len(lines_g) else None
