@@ -340,3 +340,35 @@ def test_docstring_examples_run():
                 glassgrad.serialization, glassgrad.utils.data, glassgrad.utils.hooks):
         result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0, mod.__name__
+
+
+def test_user_defined_optimizer_the_torch_way():
+    """A tutorial's own optimizer: subclass Optimizer, keep state in self.state, use Tensor ops."""
+    def make(lib):
+        class MomentumSGD(lib.optim.Optimizer):
+            def __init__(self, params, lr=0.1, beta=0.9):
+                super().__init__(params, {"lr": lr, "beta": beta})
+
+            @lib.no_grad()
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is None:
+                            continue
+                        state = self.state[p]
+                        if "v" not in state:
+                            state["v"] = lib.zeros_like(p)
+                        state["v"].mul_(group["beta"]).add_(p.grad)
+                        p.add_(state["v"], alpha=-group["lr"])
+
+        w = lib.tensor([1.0, -2.0], dtype=lib.float64, requires_grad=True)
+        opt = MomentumSGD([w], lr=0.01)
+        for _ in range(10):
+            opt.zero_grad()
+            (w**4).sum().backward()  # stays finite with lr=0.01
+            opt.step()
+        return w.detach().numpy().tolist(), opt.state_dict()["param_groups"]
+
+    got, ref = make(gg), make(torch)
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-12)
+    assert got[1] == ref[1]
