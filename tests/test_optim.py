@@ -370,5 +370,6 @@ def test_user_defined_optimizer_the_torch_way():
         return w.detach().numpy().tolist(), opt.state_dict()["param_groups"]
 
     got, ref = make(gg), make(torch)
+    assert np.isfinite(got[0]).all()
     np.testing.assert_allclose(got[0], ref[0], rtol=1e-12)
     assert got[1] == ref[1]
