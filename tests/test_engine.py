@@ -277,6 +277,21 @@ w = T.tensor(2., requires_grad=True)
 def f(x):
     return x * 2
 out = (f(w).requires_grad, T.is_grad_enabled())""",
+    "inference_mode_forms": """
+w = T.tensor(2., requires_grad=True)
+@T.inference_mode
+def f(x):
+    return x * 2
+@T.inference_mode()
+def g(x):
+    return x * 2
+@T.inference_mode(False)
+def h(x):
+    return x * 2
+with T.inference_mode():
+    y = w * 2
+out = (f(w).requires_grad, g(w).requires_grad, h(w).requires_grad, y.requires_grad,
+       f.__name__, T.is_grad_enabled())""",
     "no_grad_restores_after_error": """
 try:
     with T.no_grad():

@@ -410,3 +410,34 @@ def test_clip_grad_norm_and_value_match_torch():
     assert vec.shape == (8,)
     nn.utils.vector_to_parameters(vec * 0 + 1, m.parameters())
     assert np.all(m.weight._data == 1) and np.all(m.bias._data == 1)
+
+
+def test_extra_state_round_trip_like_torch():
+    def make(base):
+        class WithState(base.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = base.Linear(2, 2)
+                self.steps = 0
+
+            def get_extra_state(self):
+                return {"steps": self.steps}
+
+            def set_extra_state(self, state):
+                self.steps = state["steps"]
+
+        return WithState
+
+    g, t = make(nn)(), make(torch.nn)()
+    g.steps = t.steps = 7
+    assert list(g.state_dict()) == list(t.state_dict())
+    g2 = make(nn)()
+    g2.load_state_dict(g.state_dict())
+    assert g2.steps == 7
+    sd = g.state_dict()
+    del sd["_extra_state"]
+    with pytest.raises(RuntimeError, match='Missing key.*"_extra_state"'):
+        g2.load_state_dict(sd)
+    with pytest.raises(RuntimeError, match='Unexpected key.*"_extra_state"'):
+        nn.Linear(2, 2).load_state_dict({"weight": gg.zeros(2, 2), "bias": gg.zeros(2),
+                                         "_extra_state": 1})
