@@ -405,3 +405,56 @@ def test_padding_modes_match_torch(kind, shape, kw, mode):
 def test_transposed_conv_rejects_padding_modes():
     with pytest.raises(ValueError, match='Only "zeros" padding mode is supported'):
         gnn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")
+
+
+# -- unfold / fold (im2col / col2im made visible) ---------------------------------------------
+
+UNFOLD = [
+    {"kernel_size": (2, 3), "padding": 1, "stride": (2, 1)},
+    {"kernel_size": 3, "dilation": 2, "padding": 2},
+    {"kernel_size": 1},
+]
+
+
+@pytest.mark.parametrize("kw", UNFOLD, ids=[str(k) for k in UNFOLD])
+def test_unfold_and_fold_match_torch(kw):
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((2, 3, 5, 6))
+    gx, tx = _pair(x)
+    gu, tu = GF.unfold(gx, **kw), TF.unfold(tx, **kw)
+    _close(gu, tu, np.float64, "unfold")
+    assert gu.grad_fn.name() == tu.grad_fn.name()
+    up = rng.standard_normal(tuple(tu.shape))
+    gu.backward(gg.tensor(up))
+    tu.backward(torch.tensor(up))
+    _close(gx.grad, tx.grad, np.float64, "unfold grad")
+    gc, tc = _pair(rng.standard_normal(tuple(tu.shape)))
+    gf, tf = GF.fold(gc, (5, 6), **kw), TF.fold(tc, (5, 6), **kw)
+    _close(gf, tf, np.float64, "fold")
+    assert gf.grad_fn.name() == tf.grad_fn.name()
+    up = rng.standard_normal(tuple(tf.shape))
+    gf.backward(gg.tensor(up))
+    tf.backward(torch.tensor(up))
+    _close(gc.grad, tc.grad, np.float64, "fold grad")
+
+
+def test_conv_is_unfold_then_one_matmul():
+    rng = np.random.default_rng(11)
+    x = gg.tensor(rng.standard_normal((2, 3, 6, 6)))
+    w = gg.tensor(rng.standard_normal((4, 3, 3, 3)))
+    cols = GF.unfold(x, 3, padding=1)  # (2, 27, 36)
+    y = (w.reshape(4, -1) @ cols).reshape(2, 4, 6, 6)
+    np.testing.assert_allclose(y._data, GF.conv2d(x, w, padding=1)._data, rtol=1e-12)
+
+
+def test_unfold_fold_gradcheck_and_modules():
+    x = gg.tensor(np.random.default_rng(12).standard_normal((1, 2, 4, 4)), requires_grad=True)
+    assert gradgradcheck(lambda t: GF.unfold(t, 2, padding=1, stride=2), (x,))
+    c = gg.tensor(np.random.default_rng(13).standard_normal((1, 8, 9)), requires_grad=True)
+    assert gradgradcheck(lambda t: GF.fold(t, (4, 4), 2), (c,))
+    assert repr(gnn.Unfold((2, 3), padding=1)) == repr(torch.nn.Unfold((2, 3), padding=1))
+    assert repr(gnn.Fold((5, 6), (2, 3))) == repr(torch.nn.Fold((5, 6), (2, 3)))
+    assert tuple(gnn.Unfold(2)(gg.ones(3, 5, 6)).shape) == (12, 20)  # unbatched
+    assert tuple(gnn.Fold((5, 6), 2)(gg.ones(12, 20)).shape) == (3, 5, 6)
+    with pytest.raises(RuntimeError, match="calculated number of sliding blocks"):
+        GF.fold(gg.ones(1, 12, 7), (5, 6), 2)

@@ -524,3 +524,15 @@ def test_higher_order_demo_prints_what_torch_prints(tmp_path, capsys):
     want = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                           check=True, timeout=120).stdout
     assert got == want
+
+
+def test_legacy_variable_wrapper_behaves_like_torch():
+    for L in (gg, torch):
+        x = L.ones(2)
+        v = L.autograd.Variable(x, requires_grad=True)
+        assert v is not x and v.requires_grad and not x.requires_grad
+        assert isinstance(x, L.autograd.Variable)
+        (v * 3).sum().backward()
+        np.testing.assert_allclose(v.grad.numpy(), [3.0, 3.0])
+        with pytest.raises(TypeError, match="Variable data has to be a tensor"):
+            L.autograd.Variable([1.0])

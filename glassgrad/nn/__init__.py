@@ -116,7 +116,7 @@ __all__ = [  # noqa: RUF022  (grouped by kind, as the imports)
 
 # CNN layers
 from .batchnorm import BatchNorm1d, BatchNorm2d
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -130,7 +130,21 @@ from .pooling import (
 )
 
 __all__ += [
-    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d",
-    "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Dropout1d",
-    "Dropout2d", "MaxPool1d", "MaxPool2d", "Upsample",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "Dropout1d",
+    "Dropout2d",
+    "Fold",
+    "MaxPool1d",
+    "MaxPool2d",
+    "Unfold",
+    "Upsample",
 ]

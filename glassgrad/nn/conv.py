@@ -223,3 +223,51 @@ class ConvTranspose1d(_ConvTransposeNd):
         opad = self._output_padding(input, output_size)
         return C.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
                                   opad, self.groups, self.dilation)
+
+
+class Unfold(Module):
+    """Every sliding window as a column (im2col): (N, C, H, W) -> (N, C*kh*kw, L).
+
+    >>> import glassgrad as gg
+    >>> gg.nn.Unfold(kernel_size=(2, 3), padding=1)
+    Unfold(kernel_size=(2, 3), dilation=1, padding=1, stride=1)
+    """
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.dilation = dilation
+        self.padding = padding
+        self.stride = stride
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
+
+    def forward(self, input: Tensor) -> Tensor:
+        return C.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+
+class Fold(Module):
+    """Columns added back into images (col2im): (N, C*kh*kw, L) -> (N, C, H, W).
+
+    >>> import glassgrad as gg
+    >>> gg.nn.Fold(output_size=(5, 6), kernel_size=(2, 3))
+    Fold(output_size=(5, 6), kernel_size=(2, 3), dilation=1, padding=0, stride=1)
+    """
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.kernel_size = kernel_size
+        self.dilation = dilation
+        self.padding = padding
+        self.stride = stride
+
+    def extra_repr(self) -> str:
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
+                f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}")
+
+    def forward(self, input: Tensor) -> Tensor:
+        return C.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
+                      self.stride)

@@ -944,7 +944,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
 
 # -- CNN layers (conv, pooling, batch norm, channel dropout): ops/conv.py, ops/pool.py ---------
-from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
 from ..ops.pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -957,7 +957,20 @@ from ..ops.pool import (
 from ._cnn_functional import batch_norm, dropout1d, dropout2d
 
 __all__ += [
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm",
-    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "dropout1d", "dropout2d",
-    "interpolate", "max_pool1d", "max_pool2d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "batch_norm",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "dropout1d",
+    "dropout2d",
+    "fold",
+    "interpolate",
+    "max_pool1d",
+    "max_pool2d",
+    "unfold",
 ]
