@@ -570,6 +570,8 @@ class Tensor:
         other_rg = isinstance(other, Tensor) and other.requires_grad
         if _mode.enabled and (self.requires_grad or other_rg):
             old = _wrap(self._data.copy(), self.requires_grad, self.grad_fn)
+            if self.grad_fn is not None and self.grad_fn._nout != 1:
+                old._oidx = self._oidx  # which output of a multi-output node it was
             # nodes recorded so far keep routing this tensor's gradient to its old history
             # (the engine follows ``_ep``); only later consumers see the in-place node
             _function.state.epoch += 1

@@ -340,3 +340,134 @@ def test_docstring_examples_run():
                 glassgrad.serialization, glassgrad.utils.data, glassgrad.utils.hooks):
         result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0, mod.__name__
+
+
+def test_user_defined_optimizer_the_torch_way():
+    """A tutorial's own optimizer: subclass Optimizer, keep state in self.state, use Tensor ops."""
+    def make(lib):
+        class MomentumSGD(lib.optim.Optimizer):
+            def __init__(self, params, lr=0.1, beta=0.9):
+                super().__init__(params, {"lr": lr, "beta": beta})
+
+            @lib.no_grad()
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is None:
+                            continue
+                        state = self.state[p]
+                        if "v" not in state:
+                            state["v"] = lib.zeros_like(p)
+                        state["v"].mul_(group["beta"]).add_(p.grad)
+                        p.add_(state["v"], alpha=-group["lr"])
+
+        w = lib.tensor([1.0, -2.0], dtype=lib.float64, requires_grad=True)
+        opt = MomentumSGD([w], lr=0.01)
+        for _ in range(10):
+            opt.zero_grad()
+            (w**4).sum().backward()  # stays finite with lr=0.01
+            opt.step()
+        return w.detach().numpy().tolist(), opt.state_dict()["param_groups"]
+
+    got, ref = make(gg), make(torch)
+    assert np.isfinite(got[0]).all()
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-12)
+    assert got[1] == ref[1]
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"lr": 0.5, "max_iter": 7, "history_size": 3},
+    {"line_search_fn": "strong_wolfe"},
+    {"line_search_fn": "strong_wolfe", "history_size": 4, "max_iter": 10, "max_eval": 30},
+])
+def test_lbfgs_matches_torch(kwargs):
+    init = _init()
+    x, y = _batch(0)
+
+    def run(lib):
+        ps = {k: lib.tensor(v, dtype=lib.float64, requires_grad=True) for k, v in init.items()}
+        opt = lib.optim.LBFGS(list(ps.values()), **kwargs)
+        X, Y = lib.tensor(x, dtype=lib.float64), lib.tensor(y, dtype=lib.float64)
+        losses, traj = [], []
+
+        def closure():
+            opt.zero_grad()
+            loss = _loss(lib, ps, X, Y, 0)
+            loss.backward()
+            return loss
+
+        # 3 calls of up to 20 iterations: later, near the minimum, L-BFGS amplifies rounding
+        # differences (1e-15 -> 1e-7) in both directions, so they stop being comparable
+        for _ in range(3):
+            losses.append(opt.step(closure).item())
+            traj.append({k: v.detach().numpy().copy() for k, v in ps.items()})
+        state = opt.state[ps["w1"]]
+        return losses, traj, state["func_evals"], state["n_iter"]
+
+    got, ref = run(gg), run(torch)
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-9)
+    for g, r in zip(got[1], ref[1]):
+        for k in r:
+            np.testing.assert_allclose(g[k], r[k], rtol=0, atol=1e-8)
+    assert got[2:] == ref[2:]
+    assert got[0][-1] < got[0][0]
+
+
+def test_lbfgs_state_survives_a_checkpoint():
+    import io
+
+    init = _init()
+    x, y = (gg.tensor(a, dtype=gg.float64) for a in _batch(0))
+
+    def make():
+        ps = [gg.tensor(v, dtype=gg.float64, requires_grad=True) for v in init.values()]
+        return ps, gg.optim.LBFGS(ps, line_search_fn="strong_wolfe", history_size=5)
+
+    def closure_for(ps, opt):
+        def closure():
+            opt.zero_grad()
+            loss = _loss(gg, dict(zip(init, ps)), x, y, 0)
+            loss.backward()
+            return loss
+        return closure
+
+    ps, opt = make()
+    opt.step(closure_for(ps, opt))
+    buf = io.BytesIO()
+    gg.save({"params": ps, "optim": opt.state_dict()}, buf)
+    opt.step(closure_for(ps, opt))
+    buf.seek(0)
+    ckpt = gg.load(buf)
+    ps2, opt2 = make()
+    for p, saved in zip(ps2, ckpt["params"]):
+        p._data[...] = saved._data
+    opt2.load_state_dict(ckpt["optim"])
+    opt2.step(closure_for(ps2, opt2))
+    for a, b in zip(ps, ps2):
+        np.testing.assert_array_equal(a._data, b._data)
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_float32_stays_float32_and_tracks_torch(line_search_fn):
+    init = _init(np.float32)
+    x, y = _batch(0, np.float32)
+
+    def run(lib):
+        ps = {k: lib.tensor(v, requires_grad=True) for k, v in init.items()}
+        opt = lib.optim.LBFGS(list(ps.values()), max_iter=5, line_search_fn=line_search_fn)
+        X, Y = lib.tensor(x), lib.tensor(y)
+
+        def closure():
+            opt.zero_grad()
+            loss = _loss(lib, ps, X, Y, 0)
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+        return {k: v.detach().numpy().copy() for k, v in ps.items()}
+
+    got, ref = run(gg), run(torch)
+    for k in ref:
+        assert got[k].dtype == np.float32
+        np.testing.assert_allclose(got[k], ref[k], rtol=1e-3, atol=1e-4)
