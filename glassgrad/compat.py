@@ -18,7 +18,10 @@ from pathlib import Path
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "compat.md"
 
-# Names per namespace, as scripts spell them. Attributes of torch.Tensor are read off the class.
+# Names per namespace, as scripts spell them. Methods of the classes in CLASSES are read off
+# the class.
+CLASSES = ("torch.Tensor", "torch.nn.Module", "torch.optim.Optimizer")
+
 TORCH_NAMES: dict[str, str] = {
     "torch": """
         Tensor Size dtype device Generator FloatTensor LongTensor
@@ -71,6 +74,14 @@ TORCH_NAMES: dict[str, str] = {
         MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss
         NLLLoss KLDivLoss CosineSimilarity PairwiseDistance
     """,
+    "torch.nn.Module": """
+        forward parameters named_parameters buffers named_buffers children named_children
+        modules named_modules train eval zero_grad requires_grad_ state_dict
+        load_state_dict apply to cpu cuda float double half register_buffer
+        register_parameter register_module add_module get_submodule get_parameter
+        register_forward_hook register_forward_pre_hook register_full_backward_hook
+        extra_repr
+    """,
     "torch.nn.functional": """
         linear bilinear relu relu6 leaky_relu elu gelu silu mish sigmoid tanh hardtanh softmax
         log_softmax softplus dropout embedding one_hot pad normalize cosine_similarity
@@ -88,6 +99,9 @@ TORCH_NAMES: dict[str, str] = {
     """,
     "torch.optim": """
         Optimizer SGD Adam AdamW RMSprop Adagrad Adadelta Adamax NAdam RAdam LBFGS
+    """,
+    "torch.optim.Optimizer": """
+        step zero_grad state_dict load_state_dict add_param_group
     """,
     "torch.optim.lr_scheduler": """
         LRScheduler StepLR MultiStepLR ExponentialLR CosineAnnealingLR
@@ -137,6 +151,8 @@ DIFFERS: dict[str, str] = {
     "torch.Tensor.to": _CPU,
     "torch.Tensor.cuda": _CPU,
     "torch.Tensor.device": _CPU,
+    "torch.nn.Module.cuda": _CPU,
+    "torch.nn.Module.to": _CPU,
     "torch.cuda.is_available": "always False: " + _CPU,
     "torch.cuda.device_count": "always 0: " + _CPU,
     "torch.backends.mps.is_available": "always False: " + _CPU,
@@ -181,16 +197,20 @@ def resolve(namespace: str, name: str) -> bool:
     """Does ``namespace.name`` exist for a script run by ``glassgrad run``?"""
     from . import torchcompat
 
-    if namespace == "torch.Tensor":
-        from .tensor import Tensor
-
-        return hasattr(Tensor, name)
     with torchcompat.hook():
         try:
-            getattr(importlib.import_module(namespace), name)
-            return True
+            return hasattr(namespace_object(namespace), name)
         except torchcompat.UnsupportedError:
             return False
+
+
+def namespace_object(namespace: str):
+    """The module, or for the names in CLASSES the class, that ``namespace`` names; under
+    ``torchcompat.hook()`` this is glassgrad's, otherwise (with torch installed) PyTorch's."""
+    if namespace in CLASSES:
+        module, _, cls = namespace.rpartition(".")
+        return getattr(importlib.import_module(module), cls)
+    return importlib.import_module(namespace)
 
 
 def status(namespace: str, name: str) -> tuple[str, str]:

@@ -343,7 +343,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
 # -- Jacobians and Hessians ---------------------------------------------------------------------
 
 
-def _stack_rows(rows, shape, create):
+def _stack_rows(rows, shape, create, plus_zero=False):
     """Rows (each an output-element's gradient) stacked into ``shape``."""
     if not rows:
         return _wrap(np.zeros(shape, dtype=np.float32), False, None)
@@ -352,7 +352,10 @@ def _stack_rows(rows, shape, create):
 
         flat = tensor_ns.cat([r.reshape((1, -1)) for r in rows], 0)
         return flat.reshape(shape)
-    return _wrap(np.stack([r._data for r in rows]).reshape(shape), False, None)
+    out = np.stack([r._data for r in rows]).reshape(shape)
+    if plus_zero:  # a zero cotangent times a negative number is -0.0; PyTorch's rows print 0.
+        out = out + out.dtype.type(0)
+    return _wrap(out, False, None)
 
 
 def _jacobian(func, argnums, has_aux, mode, args, kwargs):
@@ -384,7 +387,8 @@ def _jacobian(func, argnums, has_aux, mode, args, kwargs):
                     for j, gj in enumerate(_grads([o], flat_fresh, [ct], create)):
                         rows[j].append(gj)
                 for j, x in enumerate(flat_fresh):
-                    jac[i][j] = _stack_rows(rows[j], o._data.shape + x._data.shape, create)
+                    jac[i][j] = _stack_rows(rows[j], o._data.shape + x._data.shape, create,
+                                            plus_zero=True)
         else:
             for j, x in enumerate(flat_fresh):
                 cols = [[] for _ in out_leaves]
@@ -468,8 +472,9 @@ def _take(x, dim, i):
     from .ops import tensor_ns
 
     index = (slice(None),) * (dim % x.ndim) + (i,)
+    # np.array, not ascontiguousarray: that one turns a 0-d slice into shape (1,)
     return tensor_ns.gather(x, index) if x.requires_grad else _wrap(
-        np.ascontiguousarray(x._data[index]), False, None)
+        np.array(x._data[index]), False, None)
 
 
 def _stack_along(items, dim):
@@ -483,6 +488,10 @@ def _stack_along(items, dim):
     if isinstance(items[0], (tuple, list)):
         return type(items[0])(_stack_along([it[k] for it in items], dim)
                               for k in range(len(items[0])))
+    if isinstance(items[0], dict):
+        return {k: _stack_along([it[k] for it in items], dim) for k in items[0]}
+    if isinstance(items[0], (int, float, bool)):
+        return _wrap(np.asarray(items), False, None)
     return items[0]
 
 
@@ -505,7 +514,9 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
                 f"vmap(f, in_dims={in_dims}, ...)(<inputs>): in_dims is not compatible with the "
                 f"structure of inputs: expected {len(args)} entries, got {len(dims)}"
             )
-        sizes = {a.shape[d] for a, d in zip(args, dims) if d is not None and isinstance(a, Tensor)}
+        flat = [_flatten(a) for a in args]
+        sizes = {leaf.shape[d] for (leaves, _), d in zip(flat, dims) if d is not None
+                 for leaf in leaves}
         if len(sizes) != 1:
             raise ValueError(
                 "vmap: Expected all tensors to have the same size in the mapped dimension, got "
@@ -514,8 +525,8 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         (n,) = sizes
         results = []
         for i in range(n):
-            sliced = [a if d is None or not isinstance(a, Tensor) else _take(a, d, i)
-                      for a, d in zip(args, dims)]
+            sliced = [a if d is None else rb([_take(leaf, d, i) for leaf in leaves])
+                      for a, d, (leaves, rb) in zip(args, dims, flat)]
             results.append(func(*sliced, **kwargs))
         if isinstance(results[0], tuple) and isinstance(out_dims, (tuple, list)):
             return tuple(_stack_along([r[k] for r in results], od)

@@ -570,6 +570,8 @@ class Tensor:
         other_rg = isinstance(other, Tensor) and other.requires_grad
         if _mode.enabled and (self.requires_grad or other_rg):
             old = _wrap(self._data.copy(), self.requires_grad, self.grad_fn)
+            if self.grad_fn is not None and self.grad_fn._nout != 1:
+                old._oidx = self._oidx  # which output of a multi-output node it was
             # nodes recorded so far keep routing this tensor's gradient to its old history
             # (the engine follows ``_ep``); only later consumers see the in-place node
             _function.state.epoch += 1
@@ -795,7 +797,12 @@ class Tensor:
 
     def __matmul__(self, other):
         if not isinstance(other, Tensor):
+            # an ndarray operand promotes, as NumPy's matmul does under PyTorch
             other = _operand(other, self)
+        else:
+            da, db = self._data.dtype, other._data.dtype
+            if da is not db and da != db:
+                raise _matmul_dtype_error(self._data, other._data)
         return matmul_op(self._data.ndim, other._data.ndim).apply(self, other)
 
     def __rmatmul__(self, other):
@@ -2034,6 +2041,32 @@ def _check_cast(data, other) -> None:
             f"result type {names[result.name]} can't be cast to the desired output type "
             f"{names[target.name]}"
         )
+
+
+_CPP_NAMES = {
+    "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+    "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+    "bool": "bool",
+}
+
+
+def _matmul_dtype_error(a, b) -> RuntimeError:
+    """PyTorch does not promote in matmul: mixed dtypes are an error (never a silent float64)."""
+    names = _function._TYPE_NAMES
+    if a.ndim == 1 and b.ndim == 1:
+        return RuntimeError(
+            "dot : expected both vectors to have same dtype, but found "
+            f"{names[a.dtype.name]} and {names[b.dtype.name]}"
+        )
+    if a.ndim == 2 and b.ndim == 1:
+        na, nb = names[a.dtype.name], names[b.dtype.name]
+        return RuntimeError(
+            f"addmv input tensors must have the same dtype, but got {nb}, {na}, and {nb}"
+        )
+    return RuntimeError(
+        "expected m1 and m2 to have the same dtype, but got: "
+        f"{_CPP_NAMES[a.dtype.name]} != {_CPP_NAMES[b.dtype.name]}"
+    )
 
 
 def _is_bool(x) -> bool:

@@ -127,7 +127,7 @@ class TorchProxy(types.ModuleType):
     def __getattr__(self, name: str):
         torch_name = self.__name__
         target = object.__getattribute__(self, "_gg_target")
-        if name.startswith("_"):  # __version__, __file__...: glassgrad's own, else the usual error
+        if name.startswith("__"):  # __version__, __file__...: glassgrad's own, else the usual error
             value = getattr(target, name, _MISSING)
             if value is _MISSING and name == "__all__" and target is not _MISSING:
                 # `from torch import *` reads __all__: the public names glassgrad has

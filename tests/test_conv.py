@@ -378,3 +378,105 @@ def test_top_level_functions_like_torch():
     for name in ("conv1d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "avg_pool1d",
                  "adaptive_avg_pool1d"):
         assert hasattr(gg, name) and hasattr(torch, name)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("kind, shape, kw", [
+    ("Conv2d", (2, 3, 7, 6), {"padding": 1}),
+    ("Conv2d", (2, 3, 7, 6), {"padding": "same", "dilation": 2}),
+    ("Conv2d", (2, 3, 7, 6), {"padding": (2, 1), "stride": 2}),
+    ("Conv1d", (2, 3, 9), {"padding": 2}),
+])
+def test_padding_modes_match_torch(kind, shape, kw, mode):
+    x = np.random.default_rng(9).standard_normal(shape)
+    t = getattr(torch.nn, kind)(3, 4, 3, padding_mode=mode, **kw).double()
+    g = getattr(gnn, kind)(3, 4, 3, padding_mode=mode, **kw).double()
+    g.load_state_dict({k: gg.tensor(v.detach().numpy()) for k, v in t.state_dict().items()})
+    assert repr(g) == repr(t)
+    gx, tx = _pair(x)
+    gy, ty = g(gx), t(tx)
+    _close(gy, ty, np.float64, "forward")
+    (gy * gy).sum().backward()
+    (ty * ty).sum().backward()
+    _close(gx.grad, tx.grad, np.float64, "grad input")
+    _close(g.weight.grad, t.weight.grad, np.float64, "grad weight")
+
+
+def test_transposed_conv_rejects_padding_modes():
+    with pytest.raises(ValueError, match='Only "zeros" padding mode is supported'):
+        gnn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")
+
+
+# -- unfold / fold (im2col / col2im made visible) ---------------------------------------------
+
+UNFOLD = [
+    {"kernel_size": (2, 3), "padding": 1, "stride": (2, 1)},
+    {"kernel_size": 3, "dilation": 2, "padding": 2},
+    {"kernel_size": 1},
+]
+
+
+@pytest.mark.parametrize("kw", UNFOLD, ids=[str(k) for k in UNFOLD])
+def test_unfold_and_fold_match_torch(kw):
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((2, 3, 5, 6))
+    gx, tx = _pair(x)
+    gu, tu = GF.unfold(gx, **kw), TF.unfold(tx, **kw)
+    _close(gu, tu, np.float64, "unfold")
+    assert gu.grad_fn.name() == tu.grad_fn.name()
+    up = rng.standard_normal(tuple(tu.shape))
+    gu.backward(gg.tensor(up))
+    tu.backward(torch.tensor(up))
+    _close(gx.grad, tx.grad, np.float64, "unfold grad")
+    gc, tc = _pair(rng.standard_normal(tuple(tu.shape)))
+    gf, tf = GF.fold(gc, (5, 6), **kw), TF.fold(tc, (5, 6), **kw)
+    _close(gf, tf, np.float64, "fold")
+    assert gf.grad_fn.name() == tf.grad_fn.name()
+    up = rng.standard_normal(tuple(tf.shape))
+    gf.backward(gg.tensor(up))
+    tf.backward(torch.tensor(up))
+    _close(gc.grad, tc.grad, np.float64, "fold grad")
+
+
+def test_conv_is_unfold_then_one_matmul():
+    rng = np.random.default_rng(11)
+    x = gg.tensor(rng.standard_normal((2, 3, 6, 6)))
+    w = gg.tensor(rng.standard_normal((4, 3, 3, 3)))
+    cols = GF.unfold(x, 3, padding=1)  # (2, 27, 36)
+    y = (w.reshape(4, -1) @ cols).reshape(2, 4, 6, 6)
+    np.testing.assert_allclose(y._data, GF.conv2d(x, w, padding=1)._data, rtol=1e-12)
+
+
+def test_unfold_fold_gradcheck_and_modules():
+    x = gg.tensor(np.random.default_rng(12).standard_normal((1, 2, 4, 4)), requires_grad=True)
+    assert gradgradcheck(lambda t: GF.unfold(t, 2, padding=1, stride=2), (x,))
+    c = gg.tensor(np.random.default_rng(13).standard_normal((1, 8, 9)), requires_grad=True)
+    assert gradgradcheck(lambda t: GF.fold(t, (4, 4), 2), (c,))
+    assert repr(gnn.Unfold((2, 3), padding=1)) == repr(torch.nn.Unfold((2, 3), padding=1))
+    assert repr(gnn.Fold((5, 6), (2, 3))) == repr(torch.nn.Fold((5, 6), (2, 3)))
+    assert tuple(gnn.Unfold(2)(gg.ones(3, 5, 6)).shape) == (12, 20)  # unbatched
+    assert tuple(gnn.Fold((5, 6), 2)(gg.ones(12, 20)).shape) == (3, 5, 6)
+    with pytest.raises(RuntimeError, match="calculated number of sliding blocks"):
+        GF.fold(gg.ones(1, 12, 7), (5, 6), 2)
+
+
+def test_outputs_and_input_grads_are_contiguous_like_torch():
+    """Tutorials flatten with ``x.view(-1, n)``: that needs contiguous outputs, as in torch."""
+    rng = np.random.default_rng(14)
+    x = gg.tensor(rng.standard_normal((2, 3, 10, 10)).astype(np.float32), requires_grad=True)
+    w = gg.tensor(rng.standard_normal((16, 3, 3, 3)).astype(np.float32), requires_grad=True)
+    outs = {
+        "conv2d": GF.conv2d(x, w),
+        "conv2d-wide": GF.conv2d(GF.conv2d(x, w, padding=1), gg.ones(4, 16, 3, 3), padding=1),
+        "conv2d-stride": GF.conv2d(x, w, stride=2, padding=1),
+        "conv_transpose2d": GF.conv_transpose2d(x, gg.ones(3, 2, 3, 3), stride=2),
+        "max_pool2d": GF.max_pool2d(GF.relu(GF.conv2d(x, w)), 2),
+        "avg_pool2d": GF.avg_pool2d(x, 3, stride=2, padding=1),
+        "unfold": GF.unfold(x, 3),
+        "fold": GF.fold(GF.unfold(x, 3), (10, 10), 3),
+    }
+    for name, y in outs.items():
+        assert y.is_contiguous(), name
+        y.view(y.shape[0], -1)
+        (gx,) = gg.autograd.grad(y.sum(), x)
+        assert gx.is_contiguous(), f"grad of {name}"

@@ -103,7 +103,7 @@ def test_missing_script_is_an_error(tmp_path, capsys):
 def _diff(tmp_path, body, *options):
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(body))
-    env = dict(os.environ)
+    env = dict(os.environ, OMP_NUM_THREADS="1")  # torch's threads only slow a loaded machine
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     return subprocess.run(
         [sys.executable, "-m", "glassgrad", "diff", str(script), *options],

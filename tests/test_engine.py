@@ -277,6 +277,21 @@ w = T.tensor(2., requires_grad=True)
 def f(x):
     return x * 2
 out = (f(w).requires_grad, T.is_grad_enabled())""",
+    "inference_mode_forms": """
+w = T.tensor(2., requires_grad=True)
+@T.inference_mode
+def f(x):
+    return x * 2
+@T.inference_mode()
+def g(x):
+    return x * 2
+@T.inference_mode(False)
+def h(x):
+    return x * 2
+with T.inference_mode():
+    y = w * 2
+out = (f(w).requires_grad, g(w).requires_grad, h(w).requires_grad, y.requires_grad,
+       f.__name__, T.is_grad_enabled())""",
     "no_grad_restores_after_error": """
 try:
     with T.no_grad():
@@ -441,6 +456,34 @@ y = w * 2
 y.copy_(T.ones(2))
 y.sum().backward()
 out = (y, w.grad)""",
+    "inplace_on_output_of_multi_output_function": """
+class Two(T.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2, x * 3
+    @staticmethod
+    def backward(ctx, ga, gb):
+        return ga * 2 + gb * 3
+x = T.tensor([1., 2.], requires_grad=True)
+a, b = Two.apply(x)
+c = b * 1
+b.mul_(5)
+(a.sum() + b.sum() + c.sum()).backward()
+out = (x.grad, b.grad_fn.name())""",
+    "inplace_after_mul_by_constant_ok": """
+w = T.tensor([2., 3.], requires_grad=True)
+h = w * 2
+z = h * 3 + T.tensor([1., 2.]) * h + h / 4
+h.add_(1)
+z.sum().backward()
+out = w.grad""",
+    "inplace_after_mul_by_tensor_needing_grad": """
+w = T.tensor([2., 3.], requires_grad=True)
+v = T.tensor([2., 3.], requires_grad=True)
+h = w * 2
+z = h * v
+h.add_(1)
+z.sum().backward()""",
     "inplace_int_result_error": """
 x = T.tensor([1, 2])
 x.mul_(1.5)""",

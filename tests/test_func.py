@@ -203,3 +203,29 @@ def test_errors_match_torch():
         with pytest.raises(RuntimeError, match="independent of input 1"):
             L.autograd.functional.vjp(lambda x, y: (x * 2).sum(), (_t(L, X3), _t(L, X3)),
                                       strict=True)
+
+
+def test_per_sample_gradients_of_a_module_over_a_params_dict():
+    """The torch.func recipe: vmap(grad(loss), in_dims=(None, 0, 0))(params, x, y), with
+    integer class targets (0-d slices) and a dict of parameters as the result."""
+
+    def run(L):
+        model = L.nn.Linear(3, 2)
+        with L.no_grad():
+            model.weight.copy_(L.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]]))
+            model.bias.copy_(L.tensor([0.01, -0.02]))
+        params = {k: v.detach() for k, v in model.named_parameters()}
+        x = L.tensor([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0], [0.0, 1.0, -1.0]])
+        y = L.tensor([1, 0, 1])
+
+        def loss_fn(p, xi, yi):
+            out = L.func.functional_call(model, p, (xi.unsqueeze(0),))
+            return L.nn.functional.cross_entropy(out, yi.unsqueeze(0))
+
+        per = L.func.vmap(L.func.grad(loss_fn), in_dims=(None, 0, 0))(params, x, y)
+        return [per["weight"], per["bias"]]
+
+    got, want = run(gg), run(torch)
+    for a, b in zip(got, want):
+        assert tuple(a.shape) == tuple(b.shape)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)

@@ -503,3 +503,36 @@ def test_every_array_ns_function_has_a_tensor_version():
     missing = [n for n in vars(_ArrayNS) if not n.startswith("_")
                and not callable(getattr(tensor_ns, n, None))]
     assert missing == [], f"add these to glassgrad/ops/tensor_ns.py: {missing}"
+
+
+def test_higher_order_demo_prints_what_torch_prints(tmp_path, capsys):
+    """``glassgrad demo higher-order`` and the same script run by PyTorch print the same."""
+    import importlib
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from glassgrad.examples import EXAMPLES, path_of
+
+    assert "higher-order" in EXAMPLES
+    out = importlib.import_module("glassgrad.examples.higher_order").main([])
+    got = capsys.readouterr().out
+    assert out["d2y"] == 12.0
+    src = Path(path_of("higher-order")).read_text()
+    script = tmp_path / "higher_order_torch.py"
+    script.write_text(src.replace("import glassgrad as torch", "import torch"))
+    want = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          check=True, timeout=120).stdout
+    assert got == want
+
+
+def test_legacy_variable_wrapper_behaves_like_torch():
+    for L in (gg, torch):
+        x = L.ones(2)
+        v = L.autograd.Variable(x, requires_grad=True)
+        assert v is not x and v.requires_grad and not x.requires_grad
+        assert isinstance(x, L.autograd.Variable)
+        (v * 3).sum().backward()
+        np.testing.assert_allclose(v.grad.numpy(), [3.0, 3.0])
+        with pytest.raises(TypeError, match="Variable data has to be a tensor"):
+            L.autograd.Variable([1.0])

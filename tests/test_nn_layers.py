@@ -93,6 +93,12 @@ LAYERS = [
     ("GroupNorm", lambda: nn.GroupNorm(2, 4), lambda: torch.nn.GroupNorm(2, 4), (3, 4, 5), 2.0),
     ("GroupNorm2d", lambda: nn.GroupNorm(3, 6, eps=1e-3),
      lambda: torch.nn.GroupNorm(3, 6, eps=1e-3), (2, 6, 2, 3), 2.0),
+    ("InstanceNorm1d", lambda: nn.InstanceNorm1d(3), lambda: torch.nn.InstanceNorm1d(3),
+     (2, 3, 5), 2.0),
+    ("InstanceNorm2dAffine", lambda: nn.InstanceNorm2d(3, affine=True),
+     lambda: torch.nn.InstanceNorm2d(3, affine=True), (2, 3, 4, 5), 2.0),
+    ("InstanceNorm2dUnbatched", lambda: nn.InstanceNorm2d(3, affine=True),
+     lambda: torch.nn.InstanceNorm2d(3, affine=True), (3, 4, 5), 2.0),
     ("Sequential", lambda: nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 2)),
      lambda: torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)),
      (4, 5), 1.0),
@@ -102,7 +108,8 @@ LAYERS = [
 # layers glassgrad composes from other ops, so their last node has another name than torch's
 COMPOSED = {"Mish", "SELU", "CELU", "LogSigmoid", "Softmin", "Linear3d", "Hardtanh", "ReLU6",
             "PReLU", "PReLU3", "GroupNorm", "GroupNorm2d", "Hardsigmoid", "Hardswish",
-            "Softsign", "Tanhshrink", "Threshold", "Hardshrink", "Softshrink", "GLU", "GLU0"}
+            "Softsign", "Tanhshrink", "Threshold", "Hardshrink", "Softshrink", "GLU", "GLU0",
+            "InstanceNorm1d", "InstanceNorm2dAffine", "InstanceNorm2dUnbatched"}
 
 
 def _randomise_affine(tmod, rng):
@@ -177,6 +184,22 @@ def test_batchnorm_running_stats_train_then_eval(dtype, tol):
         _run_pair(gmod, tmod, x, dtype, tol, train=False)
         # eval with a batch of one works (running stats)
         _run_pair(gmod, tmod, x[:1], dtype, tol, train=False)
+
+
+@pytest.mark.parametrize("dtype,tol", DTYPES)
+def test_instance_norm_running_stats(dtype, tol):
+    rng = np.random.default_rng(4)
+    tmod = torch.nn.InstanceNorm2d(3, affine=True, track_running_stats=True).to(_tdt(dtype))
+    gmod = nn.InstanceNorm2d(3, affine=True, track_running_stats=True).to(_gdt(dtype))
+    assert repr(gmod) == repr(tmod)
+    assert list(gmod.state_dict()) == list(tmod.state_dict())
+    _randomise_affine(tmod, rng)
+    _copy_weights(gmod, tmod)
+    for step in range(3):
+        x = (rng.standard_normal((2, 3, 4, 4)) * 2 + 1).astype(dtype)
+        _run_pair(gmod, tmod, x, dtype, tol, train=True, seed=step)
+    _run_pair(gmod, tmod, rng.standard_normal((2, 3, 4, 4)).astype(dtype), dtype, tol,
+              train=False)
 
 
 def test_batchnorm_errors_and_state_dict():

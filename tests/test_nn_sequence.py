@@ -292,3 +292,35 @@ def test_recurrent_on_packed_sequences(mode, bidirectional):
     for (name, p), q in zip(gmod.named_parameters(), tmod.parameters()):
         np.testing.assert_allclose(p.grad._data, q.grad.numpy(), rtol=1e-9, atol=1e-12,
                                    err_msg=name)
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor")
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_encoder_decoder(norm_first):
+    torch.manual_seed(0)
+    kw = {"d_model": 8, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 2,
+              "dim_feedforward": 16, "dropout": 0.0, "norm_first": norm_first, "batch_first": True}
+    tmod = torch.nn.Transformer(**kw).double()
+    gmod = nn.Transformer(**kw).double()
+    assert repr(gmod) == repr(tmod)
+    assert list(gmod.state_dict()) == list(tmod.state_dict())
+    _copy_weights(gmod, tmod)
+    g_in, t_in = _inputs([(2, 5, 8), (2, 4, 8)], np.float64)
+    tmask = torch.nn.Transformer.generate_square_subsequent_mask(4, dtype=torch.float64)
+    gmask = nn.Transformer.generate_square_subsequent_mask(4, dtype=gg.float64)
+    np.testing.assert_array_equal(gmask._data, tmask.numpy())
+    kpm = np.zeros((2, 5), dtype=bool)
+    kpm[1, -2:] = True
+    _compare(gmod, tmod, g_in, t_in, 1e-9,
+             kwargs=({"tgt_mask": gmask, "src_key_padding_mask": gg.tensor(kpm),
+                      "memory_key_padding_mask": gg.tensor(kpm)},
+                     {"tgt_mask": tmask, "src_key_padding_mask": torch.tensor(kpm),
+                      "memory_key_padding_mask": torch.tensor(kpm)}))
+
+
+def test_transformer_init_is_xavier():
+    m = nn.Transformer(d_model=16, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+                       dim_feedforward=64)
+    w = m.encoder.layers[0].linear1.weight._data  # (64, 16)
+    bound = np.sqrt(6 / (64 + 16))
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound

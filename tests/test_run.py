@@ -32,11 +32,7 @@ TOLERANCE: dict[str, tuple[float, float]] = {}
 
 # Scripts that need a feature not in glassgrad yet: {name: reason}. strict=False, so a script
 # that starts passing is reported (XPASS) and can be taken off this list.
-XFAIL: dict[str, str] = {
-    "higher_order": "Tensor.norm (issue 2)",
-    "save_load": "torch.equal (issue 2)",
-    "softmax_cross_entropy": "Tensor.repeat_interleave (issue 2)",
-}
+XFAIL: dict[str, str] = {}
 
 
 def _env() -> dict:
@@ -168,6 +164,8 @@ def test_missing_script_is_an_error(tmp_path):
     ("from torch.nn import NoSuchLayer", "torch.nn.NoSuchLayer"),
     ("torch.ones(3).no_such_method()", "torch.Tensor.no_such_method"),
     ("import torchvision", "torchvision"),
+    ("torch.optim.lr_scheduler._NoSuchBase", "torch.optim.lr_scheduler._NoSuchBase"),
+    ("from torch.nn.modules.loss import _NoSuchLoss", "torch.nn.modules.loss._NoSuchLoss"),
 ])
 def test_unsupported_name_prints_clear_message_without_internal_traceback(tmp_path, line, name):
     script = _write(tmp_path, f"import torch\nprint('before')\n{line}\nprint('after')\n")

@@ -376,3 +376,12 @@ def test_missing_parent_directory_error_matches_torch(tmp_path):
         gg.save({}, tmp_path / "nope" / "x.gg")
     with pytest.raises(FileNotFoundError):
         gg.load(tmp_path / "missing.gg")
+
+
+def test_rng_state_round_trip_resumes_the_same_numbers(tmp_path):
+    gg.manual_seed(3)
+    gg.randn(2)
+    gg.save({"rng": gg.get_rng_state()}, tmp_path / "r.gg")
+    expected = gg.randn(3).tolist()
+    gg.set_rng_state(gg.load(tmp_path / "r.gg")["rng"])
+    assert gg.randn(3).tolist() == expected

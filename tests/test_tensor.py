@@ -381,6 +381,16 @@ def test_promotion_table_python_scalars(op):
     assert not mismatches, mismatches[:5]
 
 
+@pytest.mark.parametrize("shapes", [((2,), (2,)), ((2, 2), (2,)), ((3, 2, 2), (2, 2)),
+                                    ((2,), (2, 2)), ((2, 2), (2, 2))])
+def test_matmul_refuses_mixed_dtypes(shapes):
+    # PyTorch does not promote in matmul; glassgrad must not return a silent float64 either
+    a, b = shapes
+    _same(lambda T: T.ones(*a) @ T.ones(*b, dtype=T.float64))
+    _same(lambda T: T.ones(*a, dtype=T.int64) @ T.ones(*b))
+    _same(lambda T: T.ones(*a, dtype=T.float64) @ T.ones(*b, dtype=T.float64))
+
+
 def test_float32_stays_float32():
     x = gg.tensor([1.0, 2.0])
     for y in (x + 1, x * 2.5, x / 3, 2 / x, x - 1, 1 - x, x**2, -x,

@@ -19,6 +19,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 __all__ = [
     "Function",
     "GradcheckError",
+    "Variable",
     "backward",
     "detect_anomaly",
     "enable_grad",
@@ -49,6 +50,35 @@ def _root_grad(t, gradient, i=0):
             f"output[{i}] has a shape of {Size(t._data.shape)!r}."
         )
     return g.astype(t._data.dtype, copy=False)
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj):
+        from ..tensor import Tensor
+
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """The pre-0.4 wrapper, kept as PyTorch keeps it: ``Variable(t, requires_grad)`` returns a
+    new leaf Tensor sharing ``t``'s data, and every Tensor is an instance of ``Variable``."""
+
+    def __new__(cls, data, requires_grad=False, volatile=False):
+        from ..tensor import Tensor
+
+        if not isinstance(data, Tensor):
+            raise TypeError(
+                f"Variable data has to be a tensor, but got {type(data).__name__}"
+            )
+        if volatile:
+            import warnings
+
+            warnings.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` "
+                          "instead.", UserWarning, stacklevel=2)
+        t = data.detach()
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
 
 
 _warned_cycle = [False]

@@ -95,6 +95,10 @@ class Function:
     _unary = False
     _nout = 1
     node_name = ""  # built-in ops: PyTorch's grad_fn name, e.g. "MulBackward0"
+    # optional, per saved value: the input whose gradient is the only one that uses it (None:
+    # any). A value that no needed gradient uses is not version-checked, so, as in PyTorch,
+    # ``y = x * 2; x.add_(1)`` does not break ``y.backward()`` (Mul: a is only for grad_b)
+    _saved_needed_by = None
 
     # -- what forward and backward call ------------------------------------------------------
 
@@ -338,10 +342,17 @@ def _resolve_saved(ctx, saved, raw, args, out, result):
     """
     resolved = []
     versions = []
-    for s in saved:
+    needed_by = ctx._saved_needed_by
+    for i, s in enumerate(saved):
         j = 0
         for r in raw:
             if s is r and args[j] is not s:  # a Tensor input (a plain scalar stays itself)
+                if needed_by is not None and needed_by[i] is not None and (
+                    ctx.inputs[needed_by[i]] is None
+                ):
+                    resolved.append(s)  # no gradient computed here needs it: not checked
+                    versions.append(None)
+                    break
                 a = args[j]
                 resolved.append(a)
                 vc = a._vc
@@ -426,10 +437,9 @@ def _modified_msg(t, node, expected, now=None) -> str:
     type_name = _TYPE_NAMES.get(arr.dtype.name, arr.dtype.name)
     what = f"[{_PREFIX[0]}.{type_name}Tensor {list(arr.shape)}]"
     if maker is not None:
-        try:
-            out_nr = t._oidx if t is not None else 0
-        except AttributeError:
-            out_nr = 0
+        out_nr = 0
+        if t is not None and maker._nout != 1:
+            out_nr = t._oidx
         what += f", which is output {out_nr} of {re.sub(r'Backward[0-9]*$', '', maker.name())},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "

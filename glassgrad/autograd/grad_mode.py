@@ -71,6 +71,11 @@ class enable_grad(_NoParamDecorator):  # noqa: N801
 class inference_mode(_GradModeContext):  # noqa: N801
     """Like ``no_grad`` (glassgrad has no separate inference tensors)."""
 
+    def __new__(cls, mode=True):
+        if mode is None or isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # bare ``@inference_mode`` on a function, as in PyTorch
+
     def __init__(self, mode: bool = True):
         self._target = not mode
 

@@ -14,6 +14,8 @@ EXAMPLES = {
                       "logistic regression on scikit-learn's breast-cancer data (test accuracy)"),
     "digits": ("digits.py", "an MLP on scikit-learn's 8x8 digits, about 98% test accuracy"),
     "digits-cnn": ("digits_cnn.py", "a CNN (conv, batch norm, max pool) on the 8x8 digits, ~99%"),
+    "higher-order": ("higher_order.py",
+                     "d2y/dx2, Newton's method, a Hessian, a custom Function, a hook, anomaly mode"),
 }
 
 

@@ -436,11 +436,17 @@ def record_once(loss, param):
         state.backward_hooks.remove(tr._on_backward)
     bw, tr._bw = tr._bw, None
     step = tr._build_step(bw, fallback=hints)
-    if capture and step._leaf_ids.get(id(param)) is not None:
-        node = step._by_id[step._leaf_ids[id(param)]]
-        node.grad_before = None if param.grad is None else V.keep(param.grad._data)
-        got = capture[id(param)]
-        node.grad_after = V.keep(got) if node.grad_before is None else None
+    # what .grad would hold after loss.backward(): the contributions this pass captured, added
+    # to the gradient already there (the pass itself left .grad alone)
+    for node in step.params:
+        contrib = [c for c in node.contributions if c is not None]
+        total = _sum(contrib) if contrib and all(V.is_small(c) for c in contrib) else None
+        before = node.grad_after  # the builder read the leaf's current .grad
+        node.grad_before = before
+        if total is not None and (before is None or V.is_small(before)):
+            node.grad_after = total if before is None else (before + total).astype(total.dtype)
+        else:
+            node.grad_after = None
     return step
 
 

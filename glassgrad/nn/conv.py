@@ -13,6 +13,7 @@ import math
 from .. import creation
 from ..ops import conv as C
 from ..tensor import Tensor
+from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -43,9 +44,9 @@ class _ConvNd(Module):
         if padding_mode not in valid_modes:
             raise ValueError(f"padding_mode must be one of {valid_modes}, but got "
                              f"padding_mode='{padding_mode}'")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"padding_mode='{padding_mode}' is not available in "
-                                      "glassgrad yet; use padding_mode='zeros'")
+        if transposed and padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for '
+                             f"{self.__class__.__name__}")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = _ntuple(kernel_size, nd)
@@ -60,6 +61,16 @@ class _ConvNd(Module):
         else:
             self.padding = _ntuple(padding, nd)
         self.dilation = _ntuple(dilation, nd)
+        # F.pad's amounts for padding_mode != 'zeros': last dim first, (left, right) each
+        if isinstance(self.padding, str):
+            amounts = []
+            for k, d in zip(self.kernel_size, self.dilation):
+                total = d * (k - 1) if self.padding == "same" else 0
+                amounts.append((total // 2, total - total // 2))
+        else:
+            amounts = [(p, p) for p in self.padding]
+        self._reversed_padding_repeated_twice = tuple(v for pair in reversed(amounts)
+                                                      for v in pair)
         self.transposed = transposed
         self.output_padding = _ntuple(output_padding, nd)
         self.groups = groups
@@ -119,6 +130,10 @@ class Conv1d(_ConvNd):
                          False, 0, groups, bias, padding_mode, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
+        if self.padding_mode != "zeros":
+            input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return C.conv1d(input, self.weight, self.bias, self.stride, 0, self.dilation,
+                            self.groups)
         return C.conv1d(input, self.weight, self.bias, self.stride, self.padding,
                         self.dilation, self.groups)
 
@@ -138,6 +153,10 @@ class Conv2d(_ConvNd):
                          False, 0, groups, bias, padding_mode, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
+        if self.padding_mode != "zeros":
+            input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return C.conv2d(input, self.weight, self.bias, self.stride, 0, self.dilation,
+                            self.groups)
         return C.conv2d(input, self.weight, self.bias, self.stride, self.padding,
                         self.dilation, self.groups)
 
@@ -204,3 +223,51 @@ class ConvTranspose1d(_ConvTransposeNd):
         opad = self._output_padding(input, output_size)
         return C.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
                                   opad, self.groups, self.dilation)
+
+
+class Unfold(Module):
+    """Every sliding window as a column (im2col): (N, C, H, W) -> (N, C*kh*kw, L).
+
+    >>> import glassgrad as gg
+    >>> gg.nn.Unfold(kernel_size=(2, 3), padding=1)
+    Unfold(kernel_size=(2, 3), dilation=1, padding=1, stride=1)
+    """
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.dilation = dilation
+        self.padding = padding
+        self.stride = stride
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
+
+    def forward(self, input: Tensor) -> Tensor:
+        return C.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+
+class Fold(Module):
+    """Columns added back into images (col2im): (N, C*kh*kw, L) -> (N, C, H, W).
+
+    >>> import glassgrad as gg
+    >>> gg.nn.Fold(output_size=(5, 6), kernel_size=(2, 3))
+    Fold(output_size=(5, 6), kernel_size=(2, 3), dilation=1, padding=0, stride=1)
+    """
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.kernel_size = kernel_size
+        self.dilation = dilation
+        self.padding = padding
+        self.stride = stride
+
+    def extra_repr(self) -> str:
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
+                f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}")
+
+    def forward(self, input: Tensor) -> Tensor:
+        return C.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
+                      self.stride)

@@ -27,11 +27,11 @@ __all__ = [
     "bilinear", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu",
     "cosine_embedding_loss", "cosine_similarity", "cross_entropy", "dropout", "elu", "embedding",
     "gaussian_nll_loss", "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid", "hardswish",
-    "hardtanh", "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss", "layer_norm",
-    "leaky_relu", "linear", "log_softmax", "logsigmoid", "margin_ranking_loss", "mish", "mse_loss",
-    "multi_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "normalize", "one_hot", "pad",
-    "pairwise_distance", "poisson_nll_loss", "prelu", "relu", "relu6",
-    "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss",
+    "hardtanh", "hinge_embedding_loss", "huber_loss", "instance_norm", "kl_div", "l1_loss",
+    "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid", "margin_ranking_loss",
+    "mish", "mse_loss", "multi_margin_loss", "multilabel_soft_margin_loss", "nll_loss",
+    "normalize", "one_hot", "pad", "pairwise_distance", "poisson_nll_loss", "prelu", "relu",
+    "relu6", "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss",
     "soft_margin_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh",
     "tanhshrink", "threshold", "triplet_margin_loss",
 ]
@@ -380,6 +380,48 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     grouped = input.reshape(n, num_groups, -1)
     y = nnops.LayerNorm.apply(grouped, None, None, 1, eps).reshape(shape)
     cshape = (1, shape[1]) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(cshape)
+    if bias is not None:
+        y = y + bias.reshape(cshape)
+    return y
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each (sample, channel) of (N, C, *) over its positions, then scale/shift.
+
+    With running buffers and ``use_input_stats``, they move toward the batch-averaged instance
+    statistics (unbiased variance); ``use_input_stats=False`` normalises with them instead.
+    """
+    shape = tuple(input.shape)
+    n, c = shape[0], shape[1]
+    cshape = (1, c) + (1,) * (input.ndim - 2)
+    if not use_input_stats:
+        from ._cnn_functional import batch_norm
+
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    x3 = input.reshape(n, c, -1)
+    size = x3.shape[2]
+    if size <= 1:
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size {list(shape)}"
+        )
+    if running_mean is not None or running_var is not None:
+        data = x3._data
+        if running_mean is not None:
+            rm = running_mean._data
+            rm *= 1 - momentum
+            rm += (momentum * data.mean(axis=(0, 2))).astype(rm.dtype, copy=False)
+            _counter(running_mean)[0] += 1
+        if running_var is not None:
+            rv = running_var._data
+            rv *= 1 - momentum
+            rv += (momentum * data.var(axis=2, ddof=1).mean(axis=0)).astype(rv.dtype, copy=False)
+            _counter(running_var)[0] += 1
+    y = nnops.LayerNorm.apply(x3, None, None, 1, eps).reshape(shape)
     if weight is not None:
         y = y * weight.reshape(cshape)
     if bias is not None:
@@ -902,7 +944,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
 
 # -- CNN layers (conv, pooling, batch norm, channel dropout): ops/conv.py, ops/pool.py ---------
-from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
 from ..ops.pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -915,7 +957,20 @@ from ..ops.pool import (
 from ._cnn_functional import batch_norm, dropout1d, dropout2d
 
 __all__ += [
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm",
-    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "dropout1d", "dropout2d",
-    "interpolate", "max_pool1d", "max_pool2d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "batch_norm",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "dropout1d",
+    "dropout2d",
+    "fold",
+    "interpolate",
+    "max_pool1d",
+    "max_pool2d",
+    "unfold",
 ]

@@ -24,6 +24,7 @@ __all__ = ["Module"]
 
 # hooks registered for every module (``nn.modules.module.register_module_forward_hook``...);
 # empty dicts are falsy, so calling a module costs one check when no hook exists anywhere
+_EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 _global_forward_pre_hooks: dict = OrderedDict()
 _global_forward_hooks: dict = OrderedDict()
 
@@ -490,8 +491,9 @@ class Module(ModuleHooksMixin):
                 continue
             if isinstance(a, Tensor):
                 target = a.dtype
-            elif isinstance(a, _dtype.dtype):
-                target = a
+            elif isinstance(a, _dtype.dtype) or (isinstance(a, type) and issubclass(
+                    a, np.generic)) or isinstance(a, np.dtype):
+                target = a  # a glassgrad dtype, or a NumPy one (np.float64)
             else:
                 _device(a)  # raises for anything but the CPU
         if target is None:
@@ -531,6 +533,19 @@ class Module(ModuleHooksMixin):
 
     # -- state dict -----------------------------------------------------------------------------
 
+    def get_extra_state(self):
+        """Override (with ``set_extra_state``) to save non-tensor state in ``state_dict``."""
+        raise RuntimeError(
+            "Reached a code path in Module.get_extra_state() that should never be called: "
+            "override get_extra_state() and set_extra_state() together"
+        )
+
+    def set_extra_state(self, state) -> None:
+        raise RuntimeError(
+            "Reached a code path in Module.set_extra_state() that should never be called: "
+            "override get_extra_state() and set_extra_state() together"
+        )
+
     def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
         for name, p in self._parameters.items():
             if p is not None:
@@ -538,6 +553,8 @@ class Module(ModuleHooksMixin):
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = b if keep_vars else b.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
 
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
         """An ordered dict ``name -> tensor`` of parameters and persistent buffers.
@@ -614,9 +631,17 @@ class Module(ModuleHooksMixin):
                     f"are {param.size()} and whose dimensions in the checkpoint are "
                     f"{input_param.size()}, an exception occurred : {ex.args}."
                 )
+        extra_key = prefix + _EXTRA_STATE_KEY_SUFFIX
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
         if strict:
             for key in state_dict:
-                if key.startswith(prefix):
+                if key.startswith(prefix) and key != extra_key:
                     input_name = key[len(prefix):].split(".", 1)
                     if len(input_name) > 1:
                         if input_name[0] not in self._modules:

@@ -62,7 +62,8 @@ class Geometry:
         "wide",
     )
 
-    def __init__(self, x_shape, w_shape, stride, pad, dilation, groups, out_hw=None):
+    def __init__(self, x_shape, w_shape, stride, pad, dilation, groups, out_hw=None,
+                 wide_ok=True):
         self.N, self.C, self.H, self.W = x_shape
         self.O, _, self.kh, self.kw = w_shape
         self.sh, self.sw = stride
@@ -79,22 +80,9 @@ class Geometry:
         # with K = C*kh*kw) but pays Wp - Wo wasted columns per row and a copy of every
         # output-shaped array (size O): worth it when K is large next to O and the waste small.
         k = self.C * self.kh * self.kw
-        self.wide = (self.sh == 1 and self.sw == 1 and self.Ho > 1 and k >= 2 * self.O
+        self.wide = (wide_ok and self.sh == 1 and self.sw == 1 and self.Ho > 1 and k >= 2 * self.O
                      and 4 * (self.Wp - self.Wo) <= self.Wo)
         self.P = (self.Ho - 1) * self.Wp + self.Wo if self.wide else self.Ho * self.Wo
-
-
-def zeros4(shape, like, dtype=None):
-    """Zeros of (N, C, H, W) ``shape`` laid out like ``like``: channel-major when ``like`` is.
-
-    Convolutions compute channel-major, (C, N, H, W) in memory, and hand their result on as a
-    transposed view, not a copy; elementwise ops and pools keep that layout, so no (N, C)
-    transposing copy is ever made between layers.
-    """
-    dtype = like.dtype if dtype is None else dtype
-    if like.strides[1] > like.strides[0]:
-        return np.zeros((shape[1], shape[0]) + tuple(shape[2:]), dtype).transpose(1, 0, 2, 3)
-    return np.zeros(shape, dtype)
 
 
 def _pad(x, geo):
@@ -105,7 +93,7 @@ def _pad(x, geo):
         if s[3] == x.itemsize and s[2] == x.shape[3] * x.itemsize:
             return x  # planes already contiguous, whatever the (N, C) order
         return np.ascontiguousarray(x)
-    xp = zeros4((geo.N, geo.C, geo.Hp, geo.Wp), x)
+    xp = np.zeros((geo.N, geo.C, geo.Hp, geo.Wp), dtype=x.dtype)
     xp[:, :, geo.pt:geo.pt + geo.H, geo.pl:geo.pl + geo.W] = x
     return xp
 
@@ -144,19 +132,22 @@ def _to_grid(g, geo):
 
 
 def _from_grid(y, geo):
-    """Column-grid values back to an image batch: (O, N*P) -> (N, O, Ho, Wo).
+    """Column-grid values back to an image batch: (O, N*P) -> (N, O, Ho, Wo), contiguous.
 
-    The result is a transposed view of a compact (O, N, Ho, Wo) array (see ``zeros4``).
+    One copy that also transposes (O, N) -> (N, O) and, on the wide grid, drops the throw-away
+    columns. The result is C-contiguous, as PyTorch's is, so ``.view()`` works on it.
     """
     O, N, Ho, Wo = geo.O, geo.N, geo.Ho, geo.Wo
     if geo.wide:
-        # drop the throw-away columns: (O, N, P) viewed as (O, N, Ho, Wo), then one compact copy
         it = y.itemsize
-        y = as_strided(y, (O, N, Ho, Wo), (N * geo.P * it, geo.P * it, geo.Wp * it, it),
-                       writeable=False).copy()
+        # (O, N, P) viewed as (O, N, Ho, Wo): row r of the wide grid starts at r*Wp
+        src = as_strided(y, (O, N, Ho, Wo), (N * geo.P * it, geo.P * it, geo.Wp * it, it),
+                         writeable=False)
     else:
-        y = y.reshape(O, N, Ho, Wo)
-    return y.transpose(1, 0, 2, 3)
+        src = y.reshape(O, N, Ho, Wo)
+    out = np.empty((N, O, Ho, Wo), dtype=y.dtype)
+    np.copyto(out.transpose(1, 0, 2, 3), src)
+    return out
 
 
 def _grouped(w, geo):
@@ -205,26 +196,34 @@ def conv_grad_input(g, w, geo):
     else:
         G = geo.G
         gcols = np.matmul(wm.transpose(0, 2, 1), gm.reshape(G, geo.O // G, -1))
+    return col2im(gcols, geo)
+
+
+def col2im(gcols, geo):
+    """The adjoint of im2col: (C*kh*kw, N*P) columns added back onto the pixels they were copied
+    from -> (N, C, H, W). One vectorised scatter-add per kernel tap (kh*kw of them)."""
     N, C, kh, kw = geo.N, geo.C, geo.kh, geo.kw
     dh, dw = geo.dh, geo.dw
-    gxp = np.zeros((C, N, geo.Hp, geo.Wp), dtype=gcols.dtype)  # channel-major, see zeros4
+    gxp = np.zeros((N, C, geo.Hp, geo.Wp), dtype=gcols.dtype)
     if geo.wide:
-        gcols = gcols.reshape(C, kh, kw, N, geo.P)
-        flat = gxp.reshape(C, N, geo.Hp * geo.Wp)
+        # (K, N*P) -> (C, kh, kw, N, P); each tap's (C, N, P) block read as (N, C, P)
+        gcols = gcols.reshape(C, kh, kw, N, geo.P).transpose(1, 2, 3, 0, 4)
+        flat = gxp.reshape(N, C, geo.Hp * geo.Wp)
         for i in range(kh):
             for j in range(kw):
                 start = i * dh * geo.Wp + j * dw
-                flat[:, :, start:start + geo.P] += gcols[:, i, j]  # (C, N, P)
+                flat[:, :, start:start + geo.P] += gcols[i, j]  # (N, C, P)
     else:
-        gcols = gcols.reshape(C, kh, kw, N, geo.Ho, geo.Wo)
+        gcols = gcols.reshape(C, kh, kw, N, geo.Ho, geo.Wo).transpose(1, 2, 3, 0, 4, 5)
         h_span = geo.sh * (geo.Ho - 1) + 1
         w_span = geo.sw * (geo.Wo - 1) + 1
         for i in range(kh):
             for j in range(kw):
                 r, c = i * dh, j * dw
-                gxp[:, :, r:r + h_span:geo.sh, c:c + w_span:geo.sw] += gcols[:, i, j]
-    gx = gxp[:, :, geo.pt:geo.pt + geo.H, geo.pl:geo.pl + geo.W]  # drop the padding
-    return gx.transpose(1, 0, 2, 3)  # (C, N, H, W) in memory, seen as (N, C, H, W)
+                gxp[:, :, r:r + h_span:geo.sh, c:c + w_span:geo.sw] += gcols[i, j]
+    if gxp.shape[2] == geo.H and gxp.shape[3] == geo.W:
+        return gxp
+    return np.ascontiguousarray(gxp[:, :, geo.pt:geo.pt + geo.H, geo.pl:geo.pl + geo.W])
 
 
 # -- the ops -----------------------------------------------------------------------------------
@@ -356,6 +355,56 @@ class ConvWeightGrad(Function):
         grad_x = _like(conv_grad_input(_as2d(gy), g2, geo), x) if need_x else None
         grad_gy = _like(conv_forward(_as2d(x), g2, geo)[0], x) if need_gy else None
         return grad_x, grad_gy, None
+
+
+class Im2Col(Function):
+    """y[n, (c,i,j), (h,w)] = x_pad[n, c, s*h + d*i, s*w + d*j]   (F.unfold: every window a column)
+    grad_x = col2im(g): each column added back onto the pixels it came from (F.fold)
+    """
+
+    __slots__ = ("geo",)
+    _raw = True
+    node_name = "Im2ColBackward0"
+
+    @staticmethod
+    def forward(ctx, x, geo):
+        ctx.geo = geo
+        cols = im2col(x, geo)  # (K, N*L)
+        return np.ascontiguousarray(cols.reshape(cols.shape[0], geo.N, -1).transpose(1, 0, 2))
+
+    @staticmethod
+    def backward(ctx, g):
+        if state.higher:
+            return Col2Im.apply(g, ctx.geo), None
+        return col2im(_cols_of(g), ctx.geo), None
+
+
+class Col2Im(Function):
+    """y[n, c, s*h + d*i, s*w + d*j] += x[n, (c,i,j), (h,w)], cropped   (F.fold)
+    grad_x = im2col(g)   (F.unfold)
+    """
+
+    __slots__ = ("geo",)
+    _raw = True
+    node_name = "Col2ImBackward0"
+
+    @staticmethod
+    def forward(ctx, x, geo):
+        ctx.geo = geo
+        return col2im(_cols_of(x), geo)
+
+    @staticmethod
+    def backward(ctx, g):
+        if state.higher:
+            return Im2Col.apply(g, ctx.geo), None
+        cols = im2col(g, ctx.geo)
+        return np.ascontiguousarray(cols.reshape(cols.shape[0], ctx.geo.N, -1)
+                                    .transpose(1, 0, 2)), None
+
+
+def _cols_of(a):
+    """(N, K, L) -> (K, N*L), the layout col2im takes."""
+    return np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(a.shape[1], -1)
 
 
 def _stride(geo):
@@ -577,4 +626,68 @@ def _conv_transposend(op, nd, input, weight, bias, stride, padding, output_paddi
     geo = Geometry((n, c_out, out[0], out[1]), (c_in, weight.shape[1]) + kernel, stride,
                    (pad[0], pad[0], pad[1], pad[1]), dilation, groups, out_hw=sizes)
     y = ConvTranspose.apply(input, weight, bias, geo)
+    return y.squeeze(0) if unbatched else y
+
+
+def _fold_args(kernel_size, dilation, padding, stride):
+    return (_pair(kernel_size, 2, "kernel_size", "unfold"), _pair(dilation, 2, "dilation", "unfold"),
+            _pair(padding, 2, "padding", "unfold"), _pair(stride, 2, "stride", "unfold"))
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Every sliding window as a column (im2col): (N, C, H, W) -> (N, C*kh*kw, L).
+
+    ``L`` is the number of window positions (H_out * W_out). A convolution is this followed by
+    one matrix product: ``conv2d(x, w) == (w.view(O, -1) @ unfold(x, k)).view(N, O, H_out,
+    W_out)``.
+
+    >>> import glassgrad as gg, glassgrad.nn.functional as F
+    >>> tuple(F.unfold(gg.ones(1, 2, 4, 4), 3).shape)
+    (1, 18, 4)
+    """
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got "
+                           f"{input.ndim}D)")
+    k, d, p, s = _fold_args(kernel_size, dilation, padding, stride)
+    unbatched = input.ndim == 3
+    x = input.unsqueeze(0) if unbatched else input
+    n, c, h, w = x.shape
+    geo = Geometry((n, c, h, w), (1, c) + k, s, (p[0], p[0], p[1], p[1]), d, 1, wide_ok=False)
+    if geo.Ho <= 0 or geo.Wo <= 0:
+        raise RuntimeError(f"Given input with spatial size ({h}, {w}), kernel_size={k}, "
+                           f"dilation={d}, padding={p}, calculated shape of the array of "
+                           f"sliding blocks as ({geo.Ho}, {geo.Wo}), but its components must "
+                           "be at least one.")
+    y = Im2Col.apply(x, geo)
+    return y.squeeze(0) if unbatched else y
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Columns added back into images (col2im, the adjoint of ``unfold``):
+    (N, C*kh*kw, L) -> (N, C, H, W), summing where windows overlap.
+
+    >>> import glassgrad as gg, glassgrad.nn.functional as F
+    >>> F.fold(gg.ones(1, 4, 4), (3, 3), 2).tolist()
+    [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
+    """
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are "
+                           f"supported (got {input.ndim}D)")
+    k, d, p, s = _fold_args(kernel_size, dilation, padding, stride)
+    out = _pair(output_size, 2, "output_size", "fold")
+    unbatched = input.ndim == 2
+    x = input.unsqueeze(0) if unbatched else input
+    n, kk, length = x.shape
+    if kk % (k[0] * k[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product "
+                           f"of kernel_size, but got input.size(1)={kk} and "
+                           f"kernel_size={k}")
+    c = kk // (k[0] * k[1])
+    geo = Geometry((n, c) + out, (1, c) + k, s, (p[0], p[0], p[1], p[1]), d, 1, wide_ok=False)
+    if geo.Ho * geo.Wo != length:
+        raise RuntimeError(f"Given output_size={out}, kernel_size={k}, dilation={d}, "
+                           f"padding={p}, stride={s}, expected size of input's dimension 2 to "
+                           f"match the calculated number of sliding blocks {geo.Ho} * {geo.Wo} "
+                           f"= {geo.Ho * geo.Wo}, but got input.size(2)={length}.")
+    y = Col2Im.apply(x, geo)
     return y.squeeze(0) if unbatched else y

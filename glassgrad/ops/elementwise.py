@@ -73,6 +73,7 @@ class Mul(Function):
     __slots__ = ()
     _raw = True
     node_name = "MulBackward0"
+    _saved_needed_by = (1, 0)  # a only for grad_b, b only for grad_a
 
     @staticmethod
     def forward(ctx, a, b):
@@ -95,6 +96,7 @@ class Div(Function):
     __slots__ = ()
     _raw = True
     node_name = "DivBackward0"
+    _saved_needed_by = (1, None)  # a only for grad_b
 
     @staticmethod
     def forward(ctx, a, b):
