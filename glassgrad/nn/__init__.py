@@ -92,8 +92,9 @@ from .transformer import (
 )
 
 __all__ = [  # noqa: RUF022  (grouped by kind, as the imports)
-    "Module", "Parameter", "Buffer", "UninitializedParameter", "LazyLinear", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
-    "ParameterDict", "Identity", "Linear", "Bilinear", "Flatten", "Unflatten", "Dropout",
+    "Module", "Parameter", "Buffer", "UninitializedParameter", "Sequential", "ModuleList",
+    "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "LazyLinear",
+    "Bilinear", "Flatten", "Unflatten", "Dropout",
     "Embedding", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
     "CosineSimilarity", "PairwiseDistance", "PReLU",
     "CELU", "ELU", "GELU", "SELU", "Hardtanh", "LeakyReLU", "LogSigmoid", "LogSoftmax", "Mish",
