@@ -210,8 +210,14 @@ def test_opspec_second_and_third_derivatives_match_torch(spec, shapes, kwargs):
             kw[k] = lib.tensor(np.array(v))
         return spec.fn(lib, *xs, **kw)
 
-    _check_orders(spec.name, call, arrays, np.float64, spec.grad_positions(len(arrays)),
-                  kwargs, tol=(1e-7, 1e-9))
+    pos = spec.grad_positions(len(arrays))
+    try:
+        _check_orders(spec.name, call, arrays, np.float64, pos, kwargs, tol=(1e-7, 1e-9))
+    except NotImplementedError as e:
+        # PyTorch has no double backward for this op (cdist): finite differences decide
+        assert "not implemented" in str(e)
+        xs = tuple(gg.tensor(a, requires_grad=i in pos) for i, a in enumerate(arrays))
+        assert gg.autograd.gradgradcheck(lambda *t: call(gg, *t, **kwargs), xs)
 
 
 # -- nn.functional: activations, softmax, losses, normalisation, conv, pooling, attention --------
