@@ -80,6 +80,7 @@ TORCH_NAMES: dict[str, str] = {
         load_state_dict apply to cpu cuda float double half register_buffer
         register_parameter register_module add_module get_submodule get_parameter
         register_forward_hook register_forward_pre_hook register_full_backward_hook
+        register_full_backward_pre_hook register_backward_hook
         extra_repr
     """,
     "torch.nn.functional": """
@@ -164,6 +165,9 @@ DIFFERS: dict[str, str] = {
     **_each("torch.autograd", "detect_anomaly set_detect_anomaly",
             "also stops at an infinite gradient (where NaNs start); check_inf=False gives "
             "PyTorch's NaN-only check"),
+    "torch.nn.Module.register_backward_hook": "runs as register_full_backward_hook: the same "
+    "for one-op modules (nn.ReLU...); PyTorch's deprecated hook sees the last op's inputs "
+    "otherwise",
     "torch.func.vmap": "a loop over the batch and a stack: same results, not vectorised",
     "torch.func.jacfwd": "columns by the double-vjp trick, not true forward mode: same results",
     "torch.func.jvp": "the double-vjp trick (two reverse passes), not forward mode: same results",
