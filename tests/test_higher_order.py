@@ -542,3 +542,14 @@ def test_legacy_variable_wrapper_behaves_like_torch():
         np.testing.assert_allclose(v.grad.numpy(), [3.0, 3.0])
         with pytest.raises(TypeError, match="Variable data has to be a tensor"):
             L.autograd.Variable([1.0])
+
+
+def test_grad_is_grads_batched_gives_a_jacobian():
+    def run(L):
+        x = L.tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+        y = (x.sin() * x).reshape(3, 1) * L.tensor(np.array([1.0, 2.0]))
+        basis = L.tensor(np.eye(6).reshape(6, 3, 2))
+        (jac,) = L.autograd.grad(y, x, basis, is_grads_batched=True)
+        return jac.detach().numpy()
+
+    np.testing.assert_allclose(run(gg), run(torch), rtol=1e-12)
