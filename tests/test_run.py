@@ -115,7 +115,8 @@ def test_seed_script_prints_expected_output():
     script = SEED / "how_network_learns_torch_autograd.py"
     if not script.exists():
         pytest.skip("../shared/seed is not beside this checkout")
-    r = glassgrad_run(script)
+    # the command, run from the repository root
+    r = glassgrad_run("../shared/seed/how_network_learns_torch_autograd.py", cwd=str(ROOT))
     assert r.returncode == 0, r.stderr
     assert r.stdout == (SEED / "expected_output.txt").read_text()
 
