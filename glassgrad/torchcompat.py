@@ -264,8 +264,6 @@ def uninstall() -> None:
 
 _GLASSGRAD_DIR = os.path.dirname(os.path.abspath(__file__))
 _RUNPY = os.path.abspath(runpy.__file__)
-
-
 _EXAMPLES_DIR = os.path.join(_GLASSGRAD_DIR, "examples") + os.sep
 
 
