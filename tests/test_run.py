@@ -181,6 +181,25 @@ def test_unsupported_name_prints_clear_message_without_internal_traceback(tmp_pa
     assert "Traceback" not in r.stderr
 
 
+def test_missing_module_method_is_named_but_a_typo_is_not(tmp_path):
+    script = _write(tmp_path, """
+        import sys
+        import torch
+        m = torch.nn.Linear(2, 2)
+        if sys.argv[1] == "typo":
+            m.fc3
+        del torch.nn.Module.get_parameter  # as if glassgrad lacked this torch method
+        m.get_parameter("weight")
+    """)
+    r = glassgrad_run(script, "typo")
+    assert r.returncode == 1
+    assert r.stderr.rstrip().endswith("AttributeError: 'Linear' object has no attribute 'fc3'")
+    r = glassgrad_run(script, "missing")
+    assert r.returncode == 1
+    assert "torch.nn.Linear.get_parameter is not supported by glassgrad yet" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
 def test_user_error_shows_the_scripts_frames_only(tmp_path):
     script = _write(tmp_path, """
         import torch
