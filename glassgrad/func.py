@@ -343,7 +343,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
 # -- Jacobians and Hessians ---------------------------------------------------------------------
 
 
-def _stack_rows(rows, shape, create):
+def _stack_rows(rows, shape, create, plus_zero=False):
     """Rows (each an output-element's gradient) stacked into ``shape``."""
     if not rows:
         return _wrap(np.zeros(shape, dtype=np.float32), False, None)
@@ -352,7 +352,10 @@ def _stack_rows(rows, shape, create):
 
         flat = tensor_ns.cat([r.reshape((1, -1)) for r in rows], 0)
         return flat.reshape(shape)
-    return _wrap(np.stack([r._data for r in rows]).reshape(shape), False, None)
+    out = np.stack([r._data for r in rows]).reshape(shape)
+    if plus_zero:  # a zero cotangent times a negative number is -0.0; PyTorch's rows print 0.
+        out = out + out.dtype.type(0)
+    return _wrap(out, False, None)
 
 
 def _jacobian(func, argnums, has_aux, mode, args, kwargs):
@@ -384,7 +387,8 @@ def _jacobian(func, argnums, has_aux, mode, args, kwargs):
                     for j, gj in enumerate(_grads([o], flat_fresh, [ct], create)):
                         rows[j].append(gj)
                 for j, x in enumerate(flat_fresh):
-                    jac[i][j] = _stack_rows(rows[j], o._data.shape + x._data.shape, create)
+                    jac[i][j] = _stack_rows(rows[j], o._data.shape + x._data.shape, create,
+                                            plus_zero=True)
         else:
             for j, x in enumerate(flat_fresh):
                 cols = [[] for _ in out_leaves]

@@ -458,3 +458,25 @@ def test_unfold_fold_gradcheck_and_modules():
     assert tuple(gnn.Fold((5, 6), 2)(gg.ones(12, 20)).shape) == (3, 5, 6)
     with pytest.raises(RuntimeError, match="calculated number of sliding blocks"):
         GF.fold(gg.ones(1, 12, 7), (5, 6), 2)
+
+
+def test_outputs_and_input_grads_are_contiguous_like_torch():
+    """Tutorials flatten with ``x.view(-1, n)``: that needs contiguous outputs, as in torch."""
+    rng = np.random.default_rng(14)
+    x = gg.tensor(rng.standard_normal((2, 3, 10, 10)).astype(np.float32), requires_grad=True)
+    w = gg.tensor(rng.standard_normal((16, 3, 3, 3)).astype(np.float32), requires_grad=True)
+    outs = {
+        "conv2d": GF.conv2d(x, w),
+        "conv2d-wide": GF.conv2d(GF.conv2d(x, w, padding=1), gg.ones(4, 16, 3, 3), padding=1),
+        "conv2d-stride": GF.conv2d(x, w, stride=2, padding=1),
+        "conv_transpose2d": GF.conv_transpose2d(x, gg.ones(3, 2, 3, 3), stride=2),
+        "max_pool2d": GF.max_pool2d(GF.relu(GF.conv2d(x, w)), 2),
+        "avg_pool2d": GF.avg_pool2d(x, 3, stride=2, padding=1),
+        "unfold": GF.unfold(x, 3),
+        "fold": GF.fold(GF.unfold(x, 3), (10, 10), 3),
+    }
+    for name, y in outs.items():
+        assert y.is_contiguous(), name
+        y.view(y.shape[0], -1)
+        (gx,) = gg.autograd.grad(y.sum(), x)
+        assert gx.is_contiguous(), f"grad of {name}"

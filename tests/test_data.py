@@ -240,3 +240,20 @@ def test_loader_argument_errors_match_torch(kwargs, msg):
 def test_tensor_dataset_size_mismatch():
     with pytest.raises(AssertionError, match="Size mismatch between tensors"):
         ggdata.TensorDataset(gg.zeros(3), gg.zeros(4))
+
+
+def test_weighted_random_sampler():
+    g = gg.Generator().manual_seed(0)
+    idx = list(ggdata.WeightedRandomSampler([0.0, 1.0, 3.0], 4000, generator=g))
+    counts = np.bincount(idx, minlength=3)
+    assert counts[0] == 0 and 2.5 < counts[2] / counts[1] < 3.5
+    once = list(ggdata.WeightedRandomSampler([1.0, 1.0, 1.0], 3, replacement=False,
+                                             generator=gg.Generator().manual_seed(1)))
+    assert sorted(once) == [0, 1, 2]
+    with pytest.raises(ValueError, match="num_samples should be a positive integer value"):
+        ggdata.WeightedRandomSampler([1.0], 0)
+    with pytest.raises(ValueError, match="num_samples should be a positive integer value"):
+        tdata.WeightedRandomSampler([1.0], 0)
+    loader = ggdata.DataLoader(_dataset(gg, 3), batch_size=2,
+                               sampler=ggdata.WeightedRandomSampler([0.0, 0.0, 1.0], 4))
+    assert [y.tolist() for _, y in loader] == [[2, 2], [2, 2]]

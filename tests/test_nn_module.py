@@ -441,3 +441,19 @@ def test_extra_state_round_trip_like_torch():
     with pytest.raises(RuntimeError, match='Unexpected key.*"_extra_state"'):
         nn.Linear(2, 2).load_state_dict({"weight": gg.zeros(2, 2), "bias": gg.zeros(2),
                                          "_extra_state": 1})
+
+
+def test_lazy_linear_becomes_linear():
+    g, t = nn.LazyLinear(3), torch.nn.LazyLinear(3)
+    assert repr(g) == repr(t)
+    assert isinstance(g.weight, nn.UninitializedParameter) and repr(g.weight) == repr(t.weight)
+    w = g.weight
+    y = g(gg.randn(2, 4))
+    t(torch.randn(2, 4))
+    assert type(g) is nn.Linear and repr(g) == repr(t)
+    assert g.weight is w and type(w) is nn.Parameter and y.shape == (2, 3)
+    assert g.weight.shape == t.weight.shape and g.bias.shape == t.bias.shape
+    assert np.abs(g.weight._data).max() <= 0.5  # U(-1/sqrt(4), 1/sqrt(4))
+    d = nn.LazyLinear(2, bias=False).double()
+    d(gg.randn(3, 5, dtype=gg.float64))
+    assert d.weight.dtype == gg.float64 and d.bias is None

@@ -446,3 +446,28 @@ def test_lbfgs_state_survives_a_checkpoint():
     opt2.step(closure_for(ps2, opt2))
     for a, b in zip(ps, ps2):
         np.testing.assert_array_equal(a._data, b._data)
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_float32_stays_float32_and_tracks_torch(line_search_fn):
+    init = _init(np.float32)
+    x, y = _batch(0, np.float32)
+
+    def run(lib):
+        ps = {k: lib.tensor(v, requires_grad=True) for k, v in init.items()}
+        opt = lib.optim.LBFGS(list(ps.values()), max_iter=5, line_search_fn=line_search_fn)
+        X, Y = lib.tensor(x), lib.tensor(y)
+
+        def closure():
+            opt.zero_grad()
+            loss = _loss(lib, ps, X, Y, 0)
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+        return {k: v.detach().numpy().copy() for k, v in ps.items()}
+
+    got, ref = run(gg), run(torch)
+    for k in ref:
+        assert got[k].dtype == np.float32
+        np.testing.assert_allclose(got[k], ref[k], rtol=1e-3, atol=1e-4)

@@ -270,7 +270,9 @@ def _stack(rows, shape, like):
         from ..ops import tensor_ns
 
         return tensor_ns.cat([r.reshape((1, -1)) for r in rows], 0).reshape(shape)
-    return _wrap(np.stack([r._data for r in rows]).reshape(shape), False, None)
+    # + 0: a zero cotangent times a negative number is -0.0; PyTorch's Jacobians print 0.
+    out = np.stack([r._data for r in rows]).reshape(shape)
+    return _wrap(out + out.dtype.type(0), False, None)
 
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,

@@ -1,4 +1,4 @@
-"""``Linear``, ``Bilinear`` and ``Identity``."""
+"""``Linear``, ``LazyLinear``, ``Bilinear`` and ``Identity``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedParameter
 
 
 class Identity(Module):
@@ -95,3 +95,51 @@ class Bilinear(Module):
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class LazyLinear(Linear):
+    """A Linear whose ``in_features`` is read from the first input it sees.
+
+    Until then its weight and bias are ``UninitializedParameter``s; the first call gives them
+    their shapes, initialises them as ``Linear`` does, and turns the module into a ``Linear``.
+
+    >>> import glassgrad as gg
+    >>> layer = gg.nn.LazyLinear(3)
+    >>> layer(gg.ones(2, 5)).shape
+    glassgrad.Size([2, 3])
+    >>> layer
+    Linear(in_features=5, out_features=3, bias=True)
+    """
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
+        Module.__init__(self)
+        self.in_features = 0
+        self.out_features = out_features
+        self.weight = UninitializedParameter(dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(dtype=dtype)
+        else:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def has_uninitialized_params(self) -> bool:
+        return any(isinstance(p, UninitializedParameter) for p in self._parameters.values())
+
+    def initialize_parameters(self, input: Tensor) -> None:
+        if self.has_uninitialized_params():
+            self.in_features = input.shape[-1]
+            self.weight.materialize((self.out_features, self.in_features))
+            if self.bias is not None:
+                self.bias.materialize((self.out_features,))
+            self.reset_parameters()
+
+    def forward(self, input: Tensor) -> Tensor:
+        if self.has_uninitialized_params():
+            self.initialize_parameters(input)
+            self.__class__ = self.cls_to_become
+        return F.linear(input, self.weight, self.bias)

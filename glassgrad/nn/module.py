@@ -491,8 +491,9 @@ class Module(ModuleHooksMixin):
                 continue
             if isinstance(a, Tensor):
                 target = a.dtype
-            elif isinstance(a, _dtype.dtype):
-                target = a
+            elif isinstance(a, _dtype.dtype) or (isinstance(a, type) and issubclass(
+                    a, np.generic)) or isinstance(a, np.dtype):
+                target = a  # a glassgrad dtype, or a NumPy one (np.float64)
             else:
                 _device(a)  # raises for anything but the CPU
         if target is None:

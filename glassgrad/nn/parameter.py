@@ -71,3 +71,32 @@ class Buffer(Tensor):
         self._retains_grad = False
         self.requires_grad = data.requires_grad
         self.persistent = persistent
+
+
+class UninitializedParameter(Parameter):
+    """A parameter whose shape is not known yet (lazy modules): ``materialize`` gives it one.
+
+    It becomes a plain ``Parameter`` (the same object, so references to it stay valid).
+    """
+
+    __slots__ = ()
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None) -> None:
+        from .._dtype import to_numpy_dtype
+
+        super().__init__(None, requires_grad)
+        if dtype is not None:
+            self._data = self._data.astype(to_numpy_dtype(dtype))
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Give the parameter ``shape`` (uninitialised values) and make it a Parameter."""
+        from .._dtype import to_numpy_dtype
+
+        npd = self._data.dtype if dtype is None else to_numpy_dtype(dtype)
+        self._data = np.empty(tuple(shape), dtype=npd)
+        self.__class__ = Parameter
+
+    def __repr__(self) -> str:
+        return "<UninitializedParameter>"
+
+    __str__ = __repr__

@@ -85,19 +85,6 @@ class Geometry:
         self.P = (self.Ho - 1) * self.Wp + self.Wo if self.wide else self.Ho * self.Wo
 
 
-def zeros4(shape, like, dtype=None):
-    """Zeros of (N, C, H, W) ``shape`` laid out like ``like``: channel-major when ``like`` is.
-
-    Convolutions compute channel-major, (C, N, H, W) in memory, and hand their result on as a
-    transposed view, not a copy; elementwise ops and pools keep that layout, so no (N, C)
-    transposing copy is ever made between layers.
-    """
-    dtype = like.dtype if dtype is None else dtype
-    if like.strides[1] > like.strides[0]:
-        return np.zeros((shape[1], shape[0]) + tuple(shape[2:]), dtype).transpose(1, 0, 2, 3)
-    return np.zeros(shape, dtype)
-
-
 def _pad(x, geo):
     """Zero padding of the two spatial dims: (N, C, H, W) -> (N, C, Hp, Wp), each image plane
     contiguous (what im2col's strided views need)."""
@@ -106,7 +93,7 @@ def _pad(x, geo):
         if s[3] == x.itemsize and s[2] == x.shape[3] * x.itemsize:
             return x  # planes already contiguous, whatever the (N, C) order
         return np.ascontiguousarray(x)
-    xp = zeros4((geo.N, geo.C, geo.Hp, geo.Wp), x)
+    xp = np.zeros((geo.N, geo.C, geo.Hp, geo.Wp), dtype=x.dtype)
     xp[:, :, geo.pt:geo.pt + geo.H, geo.pl:geo.pl + geo.W] = x
     return xp
 
@@ -145,19 +132,22 @@ def _to_grid(g, geo):
 
 
 def _from_grid(y, geo):
-    """Column-grid values back to an image batch: (O, N*P) -> (N, O, Ho, Wo).
+    """Column-grid values back to an image batch: (O, N*P) -> (N, O, Ho, Wo), contiguous.
 
-    The result is a transposed view of a compact (O, N, Ho, Wo) array (see ``zeros4``).
+    One copy that also transposes (O, N) -> (N, O) and, on the wide grid, drops the throw-away
+    columns. The result is C-contiguous, as PyTorch's is, so ``.view()`` works on it.
     """
     O, N, Ho, Wo = geo.O, geo.N, geo.Ho, geo.Wo
     if geo.wide:
-        # drop the throw-away columns: (O, N, P) viewed as (O, N, Ho, Wo), then one compact copy
         it = y.itemsize
-        y = as_strided(y, (O, N, Ho, Wo), (N * geo.P * it, geo.P * it, geo.Wp * it, it),
-                       writeable=False).copy()
+        # (O, N, P) viewed as (O, N, Ho, Wo): row r of the wide grid starts at r*Wp
+        src = as_strided(y, (O, N, Ho, Wo), (N * geo.P * it, geo.P * it, geo.Wp * it, it),
+                         writeable=False)
     else:
-        y = y.reshape(O, N, Ho, Wo)
-    return y.transpose(1, 0, 2, 3)
+        src = y.reshape(O, N, Ho, Wo)
+    out = np.empty((N, O, Ho, Wo), dtype=y.dtype)
+    np.copyto(out.transpose(1, 0, 2, 3), src)
+    return out
 
 
 def _grouped(w, geo):
@@ -214,24 +204,26 @@ def col2im(gcols, geo):
     from -> (N, C, H, W). One vectorised scatter-add per kernel tap (kh*kw of them)."""
     N, C, kh, kw = geo.N, geo.C, geo.kh, geo.kw
     dh, dw = geo.dh, geo.dw
-    gxp = np.zeros((C, N, geo.Hp, geo.Wp), dtype=gcols.dtype)  # channel-major, see zeros4
+    gxp = np.zeros((N, C, geo.Hp, geo.Wp), dtype=gcols.dtype)
     if geo.wide:
-        gcols = gcols.reshape(C, kh, kw, N, geo.P)
-        flat = gxp.reshape(C, N, geo.Hp * geo.Wp)
+        # (K, N*P) -> (C, kh, kw, N, P); each tap's (C, N, P) block read as (N, C, P)
+        gcols = gcols.reshape(C, kh, kw, N, geo.P).transpose(1, 2, 3, 0, 4)
+        flat = gxp.reshape(N, C, geo.Hp * geo.Wp)
         for i in range(kh):
             for j in range(kw):
                 start = i * dh * geo.Wp + j * dw
-                flat[:, :, start:start + geo.P] += gcols[:, i, j]  # (C, N, P)
+                flat[:, :, start:start + geo.P] += gcols[i, j]  # (N, C, P)
     else:
-        gcols = gcols.reshape(C, kh, kw, N, geo.Ho, geo.Wo)
+        gcols = gcols.reshape(C, kh, kw, N, geo.Ho, geo.Wo).transpose(1, 2, 3, 0, 4, 5)
         h_span = geo.sh * (geo.Ho - 1) + 1
         w_span = geo.sw * (geo.Wo - 1) + 1
         for i in range(kh):
             for j in range(kw):
                 r, c = i * dh, j * dw
-                gxp[:, :, r:r + h_span:geo.sh, c:c + w_span:geo.sw] += gcols[:, i, j]
-    gx = gxp[:, :, geo.pt:geo.pt + geo.H, geo.pl:geo.pl + geo.W]  # drop the padding
-    return gx.transpose(1, 0, 2, 3)  # (C, N, H, W) in memory, seen as (N, C, H, W)
+                gxp[:, :, r:r + h_span:geo.sh, c:c + w_span:geo.sw] += gcols[i, j]
+    if gxp.shape[2] == geo.H and gxp.shape[3] == geo.W:
+        return gxp
+    return np.ascontiguousarray(gxp[:, :, geo.pt:geo.pt + geo.H, geo.pl:geo.pl + geo.W])
 
 
 # -- the ops -----------------------------------------------------------------------------------
@@ -378,7 +370,7 @@ class Im2Col(Function):
     def forward(ctx, x, geo):
         ctx.geo = geo
         cols = im2col(x, geo)  # (K, N*L)
-        return cols.reshape(cols.shape[0], geo.N, -1).transpose(1, 0, 2)  # (N, K, L) view
+        return np.ascontiguousarray(cols.reshape(cols.shape[0], geo.N, -1).transpose(1, 0, 2))
 
     @staticmethod
     def backward(ctx, g):
@@ -406,7 +398,8 @@ class Col2Im(Function):
         if state.higher:
             return Im2Col.apply(g, ctx.geo), None
         cols = im2col(g, ctx.geo)
-        return cols.reshape(cols.shape[0], ctx.geo.N, -1).transpose(1, 0, 2), None
+        return np.ascontiguousarray(cols.reshape(cols.shape[0], ctx.geo.N, -1)
+                                    .transpose(1, 0, 2)), None
 
 
 def _cols_of(a):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function, state
-from .conv import zeros4
 
 
 class PoolGeometry:
@@ -79,9 +78,7 @@ def _padded(x, geo, fill):
     """(N, C, H, W) -> (N, C, Hp, Wp) filled with ``fill`` around (no copy when Hp, Wp = H, W)."""
     if geo.Hp == geo.H and geo.Wp == geo.W:
         return x
-    xp = zeros4((geo.N, geo.C, geo.Hp, geo.Wp), x)
-    if fill:
-        xp[...] = fill
+    xp = np.full((geo.N, geo.C, geo.Hp, geo.Wp), fill, dtype=x.dtype)
     xp[:, :, geo.ph:geo.ph + geo.H, geo.pw:geo.pw + geo.W] = x
     return xp
 
@@ -89,7 +86,7 @@ def _padded(x, geo, fill):
 def _unpad(gxp, geo):
     if gxp.shape[2] == geo.H and gxp.shape[3] == geo.W:
         return gxp
-    return gxp[:, :, geo.ph:geo.ph + geo.H, geo.pw:geo.pw + geo.W]
+    return np.ascontiguousarray(gxp[:, :, geo.ph:geo.ph + geo.H, geo.pw:geo.pw + geo.W])
 
 
 def max_pool_forward(x, geo):
@@ -102,7 +99,7 @@ def max_pool_forward(x, geo):
     xp = _padded(x, geo, -np.inf)
     taps = geo.taps()
     _, _, rs, cs = next(taps)
-    best = xp[:, :, rs, cs].copy(order="K")  # keeps x's memory layout (see conv.zeros4)
+    best = xp[:, :, rs, cs].copy()
     tap = np.zeros_like(best, dtype=np.uint8 if geo.kh * geo.kw < 256 else np.int32)
     for i, j, rs, cs in taps:
         v = xp[:, :, rs, cs]
@@ -150,7 +147,7 @@ class MaxPool2d(Function):
             flat = (base + max_pool_indices(tap, geo)).reshape(-1)
             gx = ns.index_add((n_img * geo.H * geo.W,), flat, ns.reshape(g, (-1,)))
             return ns.reshape(gx, (geo.N, geo.C, geo.H, geo.W)), None
-        gxp = zeros4((geo.N, geo.C, geo.Hp, geo.Wp), tap, g.dtype)  # x's layout
+        gxp = np.zeros((geo.N, geo.C, geo.Hp, geo.Wp), dtype=g.dtype)
         disjoint = geo.disjoint()
         for i, j, rs, cs in geo.taps():
             won = tap == i * geo.kw + j
@@ -193,7 +190,7 @@ class AvgPool2d(Function):
         xp = _padded(x, geo, 0)
         taps = geo.taps()
         _, _, rs, cs = next(taps)
-        total = xp[:, :, rs, cs].copy(order="K")
+        total = xp[:, :, rs, cs].copy()
         for _, _, rs, cs in taps:
             total += xp[:, :, rs, cs]
         divisor = _avg_divisor(geo, count_include_pad, divisor_override, x.dtype)
@@ -208,7 +205,7 @@ class AvgPool2d(Function):
         g_each = g / ctx.divisor  # (N, C, Ho, Wo): what each tap of a window receives
         if state.higher:
             return _spread_differentiable(g_each, geo), None, None, None
-        gxp = zeros4((geo.N, geo.C, geo.Hp, geo.Wp), g)
+        gxp = np.zeros((geo.N, geo.C, geo.Hp, geo.Wp), dtype=g.dtype)
         disjoint = geo.disjoint()
         for _, _, rs, cs in geo.taps():
             if disjoint:
