@@ -17,6 +17,7 @@ __all__ = [
     "abs",
     "acos",
     "add",
+    "addmm",
     "all",
     "allclose",
     "amax",
@@ -32,11 +33,14 @@ __all__ = [
     "asin",
     "atan",
     "atan2",
+    "bincount",
     "bmm",
     "broadcast_shapes",
     "broadcast_tensors",
     "broadcast_to",
+    "bucketize",
     "cat",
+    "cdist",
     "ceil",
     "chunk",
     "clamp",
@@ -46,8 +50,10 @@ __all__ = [
     "cos",
     "cosh",
     "count_nonzero",
+    "cross",
     "cumprod",
     "cumsum",
+    "det",
     "diag",
     "diff",
     "div",
@@ -71,9 +77,12 @@ __all__ = [
     "greater",
     "greater_equal",
     "gt",
+    "histc",
     "hstack",
     "index_add",
     "index_select",
+    "inverse",
+    "is_floating_point",
     "isclose",
     "isfinite",
     "isinf",
@@ -126,6 +135,7 @@ __all__ = [
     "rsqrt",
     "scatter",
     "scatter_add",
+    "searchsorted",
     "select",
     "sigmoid",
     "sign",
@@ -983,3 +993,87 @@ def meshgrid(*tensors, indexing=None):
         shape[pos] = t.numel()
         out.append(t.reshape(shape).expand(*sizes))
     return tuple(out)
+
+
+def inverse(x):
+    return x.inverse()
+
+
+def det(x):
+    return x.det()
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """``beta * input + alpha * (mat1 @ mat2)``."""
+    return input.addmm(mat1, mat2, beta=beta, alpha=alpha)
+
+
+def cross(input, other, dim=None):
+    return input.cross(other, dim)
+
+
+def cdist(x1, x2, p=2.0):
+    """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M).
+
+    >>> import glassgrad as gg
+    >>> gg.cdist(gg.tensor([[0.0, 0.0]]), gg.tensor([[3.0, 4.0]])).tolist()
+    [[5.0]]
+    """
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)  # (..., P, R, M)
+    return diff.norm(p, dim=-1)
+
+
+def is_floating_point(x) -> bool:
+    return x.is_floating_point()
+
+
+def bincount(x, weights=None, minlength=0):
+    """How often each non-negative integer occurs in the 1-D ``x`` (summed ``weights`` if
+    given)."""
+    from .tensor import _wrap
+
+    w = None if weights is None else weights._data
+    out = np.bincount(x._data, w, minlength)
+    if w is None:
+        out = out.astype(np.int64)
+    elif weights._data.dtype == np.float32:
+        out = out.astype(np.float32)
+    return _wrap(out, False, None)
+
+
+def histc(x, bins=100, min=0, max=0):
+    """A histogram of ``bins`` equal bins over [min, max] (the data's range if both are 0);
+    values outside are ignored."""
+    from .tensor import _wrap
+
+    data = x._data
+    lo, hi = float(min), float(max)
+    if lo == hi and data.size:
+        lo, hi = float(data.min()), float(data.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    counts, _ = np.histogram(data, bins=bins, range=(lo, hi))
+    return _wrap(counts.astype(data.dtype), False, None)
+
+
+def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    """Where each value would be inserted into the sorted last dim to keep it sorted."""
+    from .tensor import Tensor, _wrap
+
+    seq = sorted_sequence._data
+    vals = values._data if isinstance(values, Tensor) else np.asarray(values)
+    how = side or ("right" if right else "left")
+    if seq.ndim == 1:
+        out = np.searchsorted(seq, vals, side=how)
+    else:
+        out = np.stack([np.searchsorted(s, v, side=how) for s, v in
+                        zip(seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1]))])
+        out = out.reshape(vals.shape)
+    return _wrap(np.asarray(out, dtype=np.int32 if out_int32 else np.int64), False, None)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket index of each value: ``boundaries[i-1] < x <= boundaries[i]`` (``right``:
+    ``boundaries[i-1] <= x < boundaries[i]``)."""
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)

@@ -1,8 +1,8 @@
-"""``glassgrad.linalg``: PyTorch's ``torch.linalg`` names (vector and Frobenius norms so far)."""
+"""``glassgrad.linalg``: PyTorch's ``torch.linalg`` names: norms, inv, det, solve, cross."""
 
 from __future__ import annotations
 
-__all__ = ["matrix_norm", "norm", "vector_norm"]
+__all__ = ["cross", "det", "inv", "matrix_norm", "norm", "solve", "vector_norm"]
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
@@ -34,3 +34,34 @@ def norm(x, ord=None, dim=None, keepdim=False, *, dtype=None):
                                 and len(dim) == 2) or (dim is None and x.dim() == 2):
         return matrix_norm(x, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     return vector_norm(x, ord, dim, keepdim, dtype=dtype)
+
+
+def inv(a):
+    """The inverse of each square matrix: ``inv(A) @ A = I``."""
+    return a.inverse()
+
+
+def det(a):
+    """The determinant of each square matrix."""
+    return a.det()
+
+
+def solve(a, b, *, left=True):
+    """The X with ``A @ X = B`` (B a batch of vectors when it has one dim fewer than A).
+
+    >>> import glassgrad as gg
+    >>> a = gg.tensor([[2.0, 0.0], [0.0, 4.0]])
+    >>> gg.linalg.solve(a, gg.tensor([2.0, 2.0])).tolist()
+    [1.0, 0.5]
+    """
+    from .ops.linalg import Solve
+    from .tensor import _binary_args
+
+    if not left:
+        raise NotImplementedError("linalg.solve(left=False) is not supported by glassgrad")
+    a._check_square("linalg.solve")
+    return _binary_args(Solve, a, b)
+
+
+def cross(a, b, *, dim=-1):
+    return a.cross(b, dim)

@@ -922,6 +922,71 @@ class Tensor:
 
     ger = outer
 
+    def _check_square(self, name):
+        shape = self._data.shape
+        if len(shape) < 2:
+            raise RuntimeError(
+                f"{name}: The input tensor A must have at least 2 dimensions."
+            )
+        if shape[-1] != shape[-2]:
+            raise RuntimeError(
+                f"{name}: A must be batches of square matrices, but they are {shape[-2]} by "
+                f"{shape[-1]} matrices"
+            )
+        if self._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"{name}: Expected a floating point or complex tensor as input. Got "
+                f"{self.dtype.name.capitalize()}"
+            )
+
+    def inverse(self):
+        """The matrix inverse (of each matrix in a batch)."""
+        self._check_square("linalg.inv")
+        return Inverse.apply(self)
+
+    def det(self):
+        """The determinant (of each matrix in a batch)."""
+        self._check_square("linalg.det")
+        return Det.apply(self)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """``beta * self + alpha * (mat1 @ mat2)``."""
+        if mat1._data.ndim != 2 or mat2._data.ndim != 2:
+            raise RuntimeError("mat1 must be a matrix, got " f"{mat1._data.ndim}-D tensor"
+                               if mat1._data.ndim != 2 else
+                               f"mat2 must be a matrix, got {mat2._data.ndim}-D tensor")
+        return Addmm.apply(self, mat1, mat2, beta, alpha)
+
+    def cross(self, other, dim=None):
+        if dim is None:
+            # PyTorch's (deprecated) default: the first dim of size 3
+            dim = next((i for i, n in enumerate(self._data.shape) if n == 3), -1)
+        d = _norm_dim(dim, self._data.ndim)
+        if self._data.shape[d] != 3:
+            raise RuntimeError(
+                f"linalg.cross: inputs dimension {d} must have length 3. Got "
+                f"{self._data.shape[d]} and {other._data.shape[d]}"
+            )
+        return _binary_args(Cross, self, other, d)
+
+    def unfold(self, dimension, size, step):
+        """Windows of ``size`` every ``step`` along ``dimension`` (a new last dim per window)."""
+        d = _norm_dim(dimension, self._data.ndim)
+        n = self._data.shape[d] if self._data.ndim else 1
+        if size > n:
+            raise RuntimeError(
+                f"maximum size for tensor at dimension {d} is {n} but size is {size}"
+            )
+        if step <= 0:
+            raise RuntimeError(f"step is {step} but must be > 0")
+        starts = np.arange(0, n - size + 1, step)
+        index = starts[:, None] + np.arange(size)  # (windows, size)
+        x = self if self._data.ndim else self.reshape(1)
+        win = Index.apply(x, (slice(None),) * d + (index,))  # (..., windows, size, ...)
+        nd = win._data.ndim
+        order = tuple(i for i in range(nd) if i != d + 1) + (d + 1,)
+        return win.permute(order) if order != tuple(range(nd)) else win
+
     def trace(self):
         if self._data.ndim != 2:
             raise RuntimeError(
@@ -2097,6 +2162,14 @@ def _floating(x):
     return x if x._data.dtype.kind == "f" else x.float()
 
 
+def _binary_args(op, a, b, *extra):
+    """A two-tensor op with extra arguments, after PyTorch's dtype promotion of a and b."""
+    if a._data.dtype != b._data.dtype:
+        rt = _dtype.from_numpy_dtype(_result_dtype(a._data, b._data))
+        a, b = a.to(rt), b.to(rt)
+    return op.apply(a, b, *extra)
+
+
 def _with_indices(op, x, dim, keepdim, name):
     """max(dim) / min(dim): (values, indices); the op picks the values at the indices."""
     from . import return_types
@@ -2181,7 +2254,9 @@ from .ops.indexing import (  # noqa: E402
     SplitWithSizesPiece, UnbindPiece,
     basic_index_op, normalize_key,
 )
-from .ops.linalg import Bmm, Trace, Tril, Triu, VectorNorm, matmul_op  # noqa: E402
+from .ops.linalg import (  # noqa: E402
+    Addmm, Bmm, Cross, Det, Inverse, Trace, Tril, Triu, VectorNorm, matmul_op,
+)
 from .ops.reduce import (  # noqa: E402
     Amax, Amin, Cumprod, Cumsum, LogSumExp, Max, MaxDim, Mean, MeanDim, Min, MinDim, Prod, ProdDim, Std, Sum,
     SumDim, SumToSize, Var, arg_extreme,

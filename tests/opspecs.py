@@ -61,6 +61,12 @@ def with_zeros(rng, shape):
     return x
 
 
+def well_conditioned(rng, shape):
+    """Square matrices (in the last two dims) near 2 * I: far from singular."""
+    x = rng.uniform(-0.5, 0.5, size=shape)
+    return x + 2 * np.eye(shape[-1])
+
+
 normal = uniform(-2.0, 2.0)
 positive = uniform(0.2, 3.0)
 
@@ -265,6 +271,26 @@ spec("diag_matrix", lambda m, x, **k: m.diag(x, **k),
      notes="torch shows DiagonalBackward0_copy")
 spec("tril", lambda m, x, **k: m.tril(x, **k), [case((3, 4)), case((2, 4, 3), diagonal=-1)])
 spec("triu", lambda m, x, **k: m.triu(x, **k), [case((3, 4)), case((2, 4, 3), diagonal=1)])
+spec("addmm", lambda m, c, a, b, **k: m.addmm(c, a, b, **k),
+     [case((3, 4), (3, 2), (2, 4)), case((4,), (3, 2), (2, 4), beta=0.5, alpha=2.0)])
+spec("inverse", lambda m, a: m.inverse(a), [case((3, 3)), case((2, 4, 4))], well_conditioned)
+spec("linalg_inv", lambda m, a: m.linalg.inv(a), [case((3, 3))], well_conditioned)
+spec("det", lambda m, a: m.det(a), [case((3, 3)), case((2, 4, 4))], well_conditioned)
+spec("linalg_det", lambda m, a: m.linalg.det(a), [case((2, 2))], well_conditioned)
+spec("linalg_solve", lambda m, a, b: m.linalg.solve(a, b),
+     [case((3, 3), (3,)), case((3, 3), (3, 2)), case((2, 3, 3), (2, 3))],
+     (well_conditioned, normal))
+spec("cross", lambda m, a, b, **k: m.cross(a, b, **k),
+     [case((4, 3), (4, 3), dim=1), case((3, 5), (3, 5), dim=0),
+                                       case((2, 1, 3), (1, 4, 3), dim=-1)])
+spec("linalg_cross", lambda m, a, b: m.linalg.cross(a, b), [case((4, 3), (4, 3))])
+spec("cdist", lambda m, a, b, **k: m.cdist(a, b, **k),
+     [case((3, 2), (4, 2)), case((2, 3, 4), (2, 5, 4), p=1.0)], name_check=False,
+     notes="composed from sub and norm (torch: one CdistBackward0 node)")
+spec("unfold", lambda m, x, **k: x.unfold(**k),
+     [case((7,), dimension=0, size=3, step=2), case((3, 5), dimension=1, size=2, step=1),
+      case((4, 3), dimension=0, size=4, step=1)], name_check=False,
+     notes="overlapping windows accumulate their gradients; composed (torch: UnfoldBackward0)")
 spec("norm", lambda m, x, **k: m.norm(x, **k),
      [case((3, 4)), case((3, 4), dim=1), case((3, 4), p=1, dim=0, keepdim=True),
       case((2, 3, 4), p=3, dim=(0, 2)), case((3, 4), p=float("inf"), dim=1)], distinct)
@@ -439,6 +465,16 @@ spec("type_as", lambda m, a, b: a.type_as(b.double()), [case((3,), (2,))], grad=
      name_check=True)
 spec("unique", lambda m, x: m.unique(x, return_inverse=True, return_counts=True),
      [case((3, 4))], with_ties, grad=(), ints=True)
+spec("bincount", lambda m, idx: m.bincount(idx), [case()], grad=(),
+     extra=lambda rng, shapes: {"idx": rng.integers(0, 5, size=8)})
+spec("bincount_weights", lambda m, w, idx: m.bincount(idx, w, minlength=6), [case((6,))],
+     grad=(), extra=lambda rng, shapes: {"idx": rng.integers(0, 4, size=shapes[0])})
+spec("histc", lambda m, x: m.histc(x, bins=5, min=-1, max=1), [case((20,))], grad=())
+spec("searchsorted", lambda m, s, v: m.searchsorted(s, v), [case((6,))], grad=(),
+     make=lambda rng, shape: np.sort(rng.uniform(-2, 2, size=shape)),
+     extra=lambda rng, shapes: {"v": rng.uniform(-3, 3, size=(4,))})
+spec("bucketize", lambda m, v, b, **k: m.bucketize(v, b, **k), [case((5,), right=True), case((5,))],
+     grad=(), extra=lambda rng, shapes: {"b": np.array([-1.0, 0.0, 0.5, 1.0])})
 spec("cat", lambda m, a, b, dim: m.cat([a, b], dim),
      [case((2, 3), (4, 3), dim=0), case((2, 3), (2, 1), dim=1), case((2, 3, 4), (2, 3, 2), dim=-1)])
 spec("cat3", lambda m, a, b, c: m.cat((a, b, c)), [case((2, 3), (1, 3), (3, 3))])

@@ -210,8 +210,14 @@ def test_opspec_second_and_third_derivatives_match_torch(spec, shapes, kwargs):
             kw[k] = lib.tensor(np.array(v))
         return spec.fn(lib, *xs, **kw)
 
-    _check_orders(spec.name, call, arrays, np.float64, spec.grad_positions(len(arrays)),
-                  kwargs, tol=(1e-7, 1e-9))
+    pos = spec.grad_positions(len(arrays))
+    try:
+        _check_orders(spec.name, call, arrays, np.float64, pos, kwargs, tol=(1e-7, 1e-9))
+    except NotImplementedError as e:
+        # PyTorch has no double backward for this op (cdist): finite differences decide
+        assert "not implemented" in str(e)
+        xs = tuple(gg.tensor(a, requires_grad=i in pos) for i, a in enumerate(arrays))
+        assert gg.autograd.gradgradcheck(lambda *t: call(gg, *t, **kwargs), xs)
 
 
 # -- nn.functional: activations, softmax, losses, normalisation, conv, pooling, attention --------
@@ -536,3 +542,14 @@ def test_legacy_variable_wrapper_behaves_like_torch():
         np.testing.assert_allclose(v.grad.numpy(), [3.0, 3.0])
         with pytest.raises(TypeError, match="Variable data has to be a tensor"):
             L.autograd.Variable([1.0])
+
+
+def test_grad_is_grads_batched_gives_a_jacobian():
+    def run(L):
+        x = L.tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+        y = (x.sin() * x).reshape(3, 1) * L.tensor(np.array([1.0, 2.0]))
+        basis = L.tensor(np.eye(6).reshape(6, 3, 2))
+        (jac,) = L.autograd.grad(y, x, basis, is_grads_batched=True)
+        return jac.detach().numpy()
+
+    np.testing.assert_allclose(run(gg), run(torch), rtol=1e-12)

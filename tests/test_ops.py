@@ -591,6 +591,10 @@ ERRORS = [
      'indexing must be one of "xy" or "ij", but received: ab', None),
     ("diag_3d", lambda m: m.zeros(2, 2, 2).diag(), RuntimeError,
      "diag(): Supports 1D or 2D tensors. Got 3D", None),
+    ("inv_not_square", lambda m: m.linalg.inv(m.zeros(3, 2)), RuntimeError,
+     "linalg.inv: A must be batches of square matrices, but they are 3 by 2 matrices", None),
+    ("inv_singular", lambda m: m.linalg.inv(m.zeros(3, 3)), RuntimeError,
+     "the inversion could not be completed because the input matrix is singular", None),
     ("masked_fill_int_mask", lambda m: m.zeros(3).masked_fill(m.tensor([1, 0, 1]), 0.0),
      RuntimeError, "masked_fill_ only supports boolean masks, but got mask with dtype", None),
 ]

@@ -515,6 +515,12 @@ class _ArrayNS:
     def einsum(subscripts, *operands):
         return np.einsum(subscripts, *operands)
 
+    inverse = staticmethod(np.linalg.inv)
+
+    @staticmethod
+    def cross(a, b, dim=-1):
+        return np.cross(a, b, axis=dim)
+
     @staticmethod
     def permute(x, dims):
         return np.transpose(x, dims)

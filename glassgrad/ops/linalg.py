@@ -288,3 +288,150 @@ class VectorNorm(Function):
         else:
             grad = g_b * ns.sign(x) * ns.abs(x) ** (p - 1) / safe_y ** (p - 1)
         return grad * (1 - zero), None, None, None
+
+
+class Addmm(Function):
+    """y = beta * c + alpha * (a @ b)   (a, b matrices; c broadcast to the product's shape)
+    grad_c = beta * g,  grad_a = alpha * g @ b^T,  grad_b = alpha * a^T @ g
+    """
+
+    __slots__ = ("alpha", "beta")
+    _raw = True
+    node_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, c, a, b, beta=1, alpha=1):
+        ctx.alpha = alpha
+        ctx.beta = beta
+        ctx.save_for_backward(a, b)
+        prod = a @ b
+        return (beta * c if beta != 1 else c) + (alpha * prod if alpha != 1 else prod)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        inputs = ctx.inputs
+        alpha = ctx.alpha
+        grad_c = (ctx.beta * g if ctx.beta != 1 else g) if inputs[0] is not None else None
+        grad_a = alpha * (g @ b.T) if inputs[1] is not None else None
+        grad_b = alpha * (a.T @ g) if inputs[2] is not None else None
+        return grad_c, grad_a, grad_b, None, None
+
+
+class Inverse(Function):
+    """Y = A^-1   (batches of square matrices)
+    grad_A = -Y^T @ g @ Y^T
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "LinalgInvExBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        try:
+            y = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise RuntimeError(
+                "linalg.inv: the inversion could not be completed because the input matrix is "
+                "singular."
+            ) from None
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        ns = ctx.ns
+        y_t = ns.swapaxes(y, -1, -2)
+        return -ns.matmul(ns.matmul(y_t, g), y_t)
+
+
+class Det(Function):
+    """y = det(A)   (batches of square matrices)
+    grad_A = g * y * (A^-1)^T   (invertible A)
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "LinalgDetBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        y = np.asarray(np.linalg.det(a), dtype=a.dtype)
+        ctx.save_for_backward(a, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, y = ctx.saved_tensors
+        ns = ctx.ns
+        scale = ns.unsqueeze(ns.unsqueeze(g * y, -1), -1)
+        return scale * ns.swapaxes(ns.inverse(a), -1, -2)
+
+
+class Solve(Function):
+    """X = A^-1 @ B   (``linalg.solve``: the X with A @ X = B)
+    grad_B = A^-T @ g,  grad_A = -grad_B @ X^T
+    """
+
+    __slots__ = ("vector",)
+    _raw = True
+    node_name = "LinalgSolveExBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        # B is a batch of vectors when it has one dim fewer than A (PyTorch's rule)
+        vector = b.ndim == a.ndim - 1
+        ctx.vector = vector
+        bm = b[..., None] if vector else b
+        try:
+            x = np.linalg.solve(a, bm)
+        except np.linalg.LinAlgError:
+            raise RuntimeError(
+                "linalg.solve: The solver failed because the input matrix is singular."
+            ) from None
+        x = x[..., 0] if vector else x
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        ns = ctx.ns
+        if ctx.vector:
+            g = ns.unsqueeze(g, -1)
+            x = ns.unsqueeze(x, -1)
+        grad_b = ns.matmul(ns.swapaxes(ns.inverse(a), -1, -2), g)
+        grad_a = -ns.matmul(grad_b, ns.swapaxes(x, -1, -2)) if ctx.inputs[0] is not None \
+            else None
+        if ctx.vector:
+            grad_b = ns.reshape(grad_b, grad_b.shape[:-1])
+        return grad_a, grad_b if ctx.inputs[1] is not None else None
+
+
+class Cross(Function):
+    """y = a x b   (the cross product of 3-vectors along dim)
+    grad_a = b x g,  grad_b = g x a
+    """
+
+    __slots__ = ("dim",)
+    _raw = True
+    node_name = "LinalgCrossBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, dim=-1):
+        ctx.dim = dim
+        ctx.save_for_backward(a, b)
+        return np.cross(a, b, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ns = ctx.ns
+        inputs = ctx.inputs
+        grad_a = ns.cross(b, g, ctx.dim) if inputs[0] is not None else None
+        grad_b = ns.cross(g, a, ctx.dim) if inputs[1] is not None else None
+        return grad_a, grad_b, None
