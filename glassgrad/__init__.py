@@ -57,9 +57,11 @@ from .creation import (
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
+    scalar_tensor,
     tensor,
     zeros,
     zeros_like,
@@ -142,7 +144,7 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
     if hasattr(_tensor_str, "set_printoptions"):
         _tensor_str.set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode)
-from . import optim  # noqa: E402
+from . import optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
 
 

@@ -55,7 +55,7 @@ TORCH_NAMES: dict[str, str] = {
         split chunk to float double long int bool half type type_as cpu cuda is_cuda
         sum mean std var max min amax amin argmax argmin prod cumsum norm logsumexp
         abs neg exp log log1p sqrt rsqrt square reciprocal pow sigmoid tanh relu softmax
-        log_softmax clamp clamp_ sign floor ceil round
+        log_softmax clamp clamp_ relu_ sigmoid_ tanh_ exp_ sign floor ceil round
         add add_ sub sub_ mul mul_ div div_ matmul mm bmm dot
         sort argsort topk gather scatter scatter_ scatter_add_ index_select index_add_
         masked_fill masked_fill_ masked_select nonzero where flip roll tril triu diag
@@ -80,6 +80,7 @@ TORCH_NAMES: dict[str, str] = {
         load_state_dict apply to cpu cuda float double half register_buffer
         register_parameter register_module add_module get_submodule get_parameter
         register_forward_hook register_forward_pre_hook register_full_backward_hook
+        register_full_backward_pre_hook register_backward_hook
         extra_repr
     """,
     "torch.nn.functional": """
@@ -164,6 +165,9 @@ DIFFERS: dict[str, str] = {
     **_each("torch.autograd", "detect_anomaly set_detect_anomaly",
             "also stops at an infinite gradient (where NaNs start); check_inf=False gives "
             "PyTorch's NaN-only check"),
+    "torch.nn.Module.register_backward_hook": "runs as register_full_backward_hook: the same "
+    "for one-op modules (nn.ReLU...); PyTorch's deprecated hook sees the last op's inputs "
+    "otherwise",
     "torch.func.vmap": "a loop over the batch and a stack: same results, not vectorised",
     "torch.func.jacfwd": "columns by the double-vjp trick, not true forward mode: same results",
     "torch.func.jvp": "the double-vjp trick (two reverse passes), not forward mode: same results",

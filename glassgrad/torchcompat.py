@@ -229,7 +229,13 @@ def is_installed() -> bool:
 
 @contextlib.contextmanager
 def hook():
-    """``with hook():`` torch resolves to glassgrad inside the block (nests; undone on exit)."""
+    """``with hook():`` torch resolves to glassgrad inside the block (nests; undone on exit).
+
+    >>> with hook():
+    ...     import torch
+    ...     print(torch.ones(2).dtype, hasattr(torch, "fft") and not hasattr(torch.fft, "rfft"))
+    torch.float32 True
+    """
     if is_installed():
         yield
         return

@@ -110,7 +110,13 @@ def compare_lines(got: str, want: str, rtol: float, atol: float) -> str | None:
 
 
 def compare_outputs(got: str, want: str, rtol: float = 1e-5, atol: float = 1e-8):
-    """The first :class:`Divergence` between two printed outputs, or None if they agree."""
+    r"""The first :class:`Divergence` between two printed outputs, or None if they agree.
+
+    >>> compare_outputs("loss 0.2501\n", "loss 0.2500\n", rtol=1e-3) is None
+    True
+    >>> compare_outputs("a\nloss 0.3\n", "a\nloss 0.2\n").lineno
+    2
+    """
     lines_g, lines_w = got.splitlines(), want.splitlines()
     for i in range(max(len(lines_g), len(lines_w))):
         g = lines_g[i] if i < len(lines_g) else None
@@ -164,6 +170,23 @@ def run_both(script: str, args=(), timeout=None) -> Runs:
     return Runs(ref_out, ref_err, ref.returncode, gg_out, gg_err, gg.returncode)
 
 
+# calls whose results depend on the random stream (nn layers initialise their weights randomly)
+_RANDOM_USE = re.compile(
+    r"\b(?:rand|randn|randint|randperm|rand_like|randn_like|normal_|uniform_|bernoulli|multinomial"
+    r"|random_split|Dropout\w*|dropout|kaiming_\w+|xavier_\w+)\b|shuffle\s*=\s*True"
+    r"|\b(?:Linear|Conv[123]d|LSTM|GRU|RNN|Embedding|Bilinear)\("
+)
+
+
+def uses_randomness(script: str) -> bool:
+    """Does the script's source call something random (a guess from its text)?"""
+    try:
+        with open(script, encoding="utf-8") as f:
+            return _RANDOM_USE.search(f.read()) is not None
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def _tail(text: str, n: int = 12) -> str:
     lines = text.rstrip().splitlines()[-n:]
     return "".join(f"    | {line}\n" for line in lines)
@@ -205,6 +228,13 @@ def diff_script(script: str, args=(), rtol=1e-5, atol=1e-8, timeout=None, out=No
         text = f"glassgrad diff: outputs agree up to line {lineno - 1}, then\n"
     else:
         text = d.report(rtol, atol)
+        if d.detail.startswith("number") and uses_randomness(script):
+            text += (
+                "  note: the script draws random numbers; glassgrad's random stream differs from\n"
+                "  PyTorch's (same distributions, other values), so values that depend on them\n"
+                "  differ. Set weights and data explicitly to compare digit for digit\n"
+                "  (docs/compat.md).\n"
+            )
     if r.gg_rc != 0:
         text += f"  glassgrad exited with status {r.gg_rc}:\n" + _tail(r.gg_err)
     print(text, end="", file=out)

@@ -21,13 +21,14 @@ def test_digits_cnn_reaches_98_percent():
                GLASSGRAD_PROGRESS="0")
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     code = ("from glassgrad.examples import digits_cnn; "
-            "acc = digits_cnn.main(['--epochs', '6', '--quiet']); "
-            "assert acc >= 0.98, acc")
+            "out = digits_cnn.main(['--epochs', '6', '--quiet']); "
+            "assert out['accuracy'] >= 0.98, out; "
+            "assert out['losses'][-1] < out['losses'][0] / 4, out")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=300, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
     line = out.stdout.strip().splitlines()[-1]
-    assert line.startswith("digits-cnn: test accuracy")
+    assert line.startswith("test accuracy: ")
 
 
 def test_digits_cnn_is_registered():
@@ -35,3 +36,12 @@ def test_digits_cnn_is_registered():
 
     assert "digits-cnn" in EXAMPLES
     assert path_of("digits-cnn").exists()
+
+
+def test_missing_scikit_learn_gives_a_clear_message(monkeypatch):
+    from glassgrad.examples import digits_cnn
+
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    with pytest.raises(SystemExit, match=r"needs scikit-learn.*pip install"):
+        digits_cnn.main(["--epochs", "1"])

@@ -84,6 +84,21 @@ def test_split_diff_args():
         split(["s.py", "--rtol", "abc"])
 
 
+def test_random_hint_only_for_scripts_that_draw_random_numbers(tmp_path, monkeypatch):
+    script = tmp_path / "s.py"
+    monkeypatch.setattr(torchdiff, "torch_available", lambda: True)
+    monkeypatch.setattr(
+        torchdiff, "run_both", lambda *a, **k: torchdiff.Runs("0.5\n", "", 0, "0.7\n", "", 0)
+    )
+    for source, hinted in [("import torch\nprint(torch.randn(1).item())\n", True),
+                           ("import torch\nm = torch.nn.Linear(2, 1)\n", True),
+                           ("import torch\nprint(torch.ones(1).item())\n", False)]:
+        script.write_text(source)
+        out = io.StringIO()
+        assert torchdiff.diff_script(str(script), out=out) == 1
+        assert ("random stream differs" in out.getvalue()) is hinted
+
+
 def test_without_torch_diff_says_so(tmp_path, monkeypatch, capsys):
     script = tmp_path / "s.py"
     script.write_text("print(1)\n")

@@ -168,3 +168,23 @@ def test_no_hooks_means_no_extra_nodes():
     assert out.grad_fn.name() != "_BackwardHookFunctionBackward"
     model[2].register_full_backward_hook(lambda *a: None)
     assert model(x).grad_fn.name() == "_BackwardHookFunctionBackward"
+
+
+def _guided_backprop(L, legacy):
+    """Guided backprop: ReLU modules pass only positive gradients back (a classic hook use)."""
+    model, x = _model(L)
+    relu_model = L.nn.Sequential(model[0], L.nn.ReLU(), model[2])
+    for m in relu_model:
+        if isinstance(m, L.nn.ReLU):
+            register = m.register_backward_hook if legacy else m.register_full_backward_hook
+            register(lambda mod, gi, go: (L.clamp(gi[0], min=0.0),))
+    x.requires_grad_(True)
+    relu_model(x)[:, 0].sum().backward()
+    return _val(x.grad)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.parametrize("legacy", [False, True])
+def test_guided_backprop_with_relu_backward_hooks(legacy):
+    np.testing.assert_allclose(np.array(_guided_backprop(gg, legacy)),
+                               np.array(_guided_backprop(torch, legacy)), rtol=1e-5, atol=1e-6)

@@ -12,6 +12,7 @@ weights move, which lets Adam use a larger step; the learning rate then anneals 
     glassgrad demo digits-cnn --trace runs/cnn  # the glass-box report of the training steps
 """
 import argparse
+import time
 
 import numpy as np
 
@@ -45,8 +46,15 @@ class DigitsCNN(nn.Module):
 
 def load_digits_tensors(seed):
     """Digits as (N, 1, 8, 8) float32 images in [0, 1], split 80/20 (stratified)."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+    try:
+        from sklearn.datasets import load_digits
+        from sklearn.model_selection import train_test_split
+    except ImportError:
+        raise SystemExit(
+            "the digits-cnn example needs scikit-learn for its data set (bundled with it, "
+            "nothing is downloaded): pip install 'glassgrad[datasets]'  (or: pip install "
+            "scikit-learn)"
+        ) from None
 
     digits = load_digits()
     images = (digits.images / 16.0).astype(np.float32)[:, None]  # (1797, 8, 8) -> (1797, 1, 8, 8)
@@ -85,6 +93,8 @@ def main(argv=None):
         n_params = sum(p.numel() for p in model.parameters())
         print(f"{len(x_train)} training / {len(x_test)} test images, {n_params} parameters")
 
+    start = time.perf_counter()
+    losses = []
     for epoch in range(args.epochs):
         bar = progress(loader, desc=f"epoch {epoch + 1:2d}/{args.epochs}",
                        disable=True if args.quiet else None)
@@ -98,14 +108,16 @@ def main(argv=None):
             total += loss.item() * len(xb)
             bar.set_postfix(loss=loss.item())
         scheduler.step()
+        losses.append(total / len(x_train))
         if not args.quiet and (epoch % 5 == 4 or epoch == args.epochs - 1):
-            print(f"epoch {epoch + 1:2d}: train loss {total / len(x_train):.4f}, "
-                  f"test accuracy {accuracy(model, x_test, y_test):.2%}")
+            bar.write(f"epoch {epoch + 1:2d}: train loss {losses[-1]:.4f}, "
+                      f"test accuracy {accuracy(model, x_test, y_test):.2%}")
 
     acc = accuracy(model, x_test, y_test)
     n_right = round(acc * len(y_test))
-    print(f"digits-cnn: test accuracy {acc:.2%} ({n_right}/{len(y_test)})")
-    return acc
+    print(f"test accuracy: {acc:.4f} ({n_right}/{len(y_test)}) "
+          f"in {time.perf_counter() - start:.1f}s")
+    return {"losses": losses, "accuracy": acc}
 
 
 if __name__ == "__main__":

@@ -172,6 +172,12 @@ class ModuleHooksMixin:
             self._backward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_backward_hook(self, hook) -> RemovableHandle:
+        """The deprecated non-full hook, run as a full backward hook: the same arguments for a
+        module whose forward is one op (``nn.ReLU``: guided backprop); PyTorch's legacy hook
+        passes the last op's inputs instead for larger modules."""
+        return self.register_full_backward_hook(hook)
+
     def _backward_hook_state(self):
         """A per-call helper when backward hooks exist and grad mode is on, else None."""
         from ..autograd.grad_mode import _mode

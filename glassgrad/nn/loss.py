@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..tensor import Tensor
 from . import functional as F
+from ._losses import _reduction
 from .module import Module
 
 __all__ = [
@@ -20,7 +21,7 @@ class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
-            self.reduction = F._reduction(size_average, reduce, reduction)
+            self.reduction = _reduction(size_average, reduce, reduction)
         else:
             self.reduction = reduction
 
