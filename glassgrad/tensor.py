@@ -2243,10 +2243,12 @@ from .autograd import function as _function  # noqa: E402
 _function._bind(Tensor, _wrap)
 
 from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
-    Abs, Acos, Add, Asin, Atan, Atan2, Ceil, Clamp, Clone, Cos, Cosh, Div, Exp, Expm1, Floor, Fmod,
-    FmodScalar, Lerp, LerpTensor, Log, Log1p, Log2, Log10, Maximum, Minimum, Mul, Neg, Pow,
-    PowTensor, RDiv, Reciprocal, Relu, Remainder, RemainderScalar, Round, RoundDecimals, RPow,
-    Rsqrt, RSub, Sigmoid, Sign, Sin, Sinh, Sqrt, Sub, Tan, Tanh, Trunc,
+    Add, Atan2, Clamp, Clone, Div, Fmod, FmodScalar, Lerp, LerpTensor, Maximum, Minimum, Mul, Neg,
+    Pow, PowTensor, RDiv, Remainder, RemainderScalar, RPow, RSub, Sub,
+)
+from .ops.unary import (  # noqa: E402
+    Abs, Acos, Asin, Atan, Ceil, Cos, Cosh, Exp, Expm1, Floor, Log, Log10, Log1p, Log2, Reciprocal,
+    Relu, Round, RoundDecimals, Rsqrt, Sigmoid, Sign, Sin, Sinh, Sqrt, Tan, Tanh, Trunc,
 )
 from .ops.indexing import (  # noqa: E402
     CopySlices, DiagEmbed, Diagonal, Gather, Index, IndexAdd, IndexPut, IndexSelect, MaskedSelect,
