@@ -713,3 +713,31 @@ def test_grad_is_grads_batched_gives_a_jacobian():
         return jac.detach().numpy()
 
     np.testing.assert_allclose(run(gg), run(torch), rtol=1e-12)
+
+
+def _module(L, kind):
+    ctor = {
+        "rnn": lambda: L.nn.RNN(3, 4, batch_first=True),
+        "gru": lambda: L.nn.GRU(3, 4, batch_first=True),
+        "lstm": lambda: L.nn.LSTM(3, 4, batch_first=True),
+        "mha": lambda: L.nn.MultiheadAttention(4, 2, batch_first=True),
+    }[kind]
+    m = ctor().double()
+    rng = np.random.default_rng(1)
+    with L.no_grad():
+        for p in m.parameters():
+            p.copy_(L.tensor(rng.uniform(-0.5, 0.5, tuple(p.shape))))
+    return m
+
+
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm", "mha"])
+def test_recurrent_and_attention_modules_to_third_order(kind):
+    mods = {L: _module(L, kind) for L in (gg, torch)}
+
+    def call(L, x):
+        out = mods[L](x, x, x) if kind == "mha" else mods[L](x)
+        return out[0]
+
+    shape = (2, 3, 4) if kind == "mha" else (2, 3, 3)
+    x = np.random.default_rng(2).uniform(-1, 1, shape)
+    _check_orders(kind, call, [x], np.float64, tol=(1e-7, 1e-9))
