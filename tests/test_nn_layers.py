@@ -245,6 +245,8 @@ def test_embedding_init_and_errors():
     assert abs(w.std() - 1) < 0.02 and abs(w.mean()) < 0.02
     with pytest.raises(IndexError, match="index out of range"):
         e(gg.tensor([1000]))
+    with pytest.raises(IndexError, match="index out of range"):  # no wrap-around, as torch
+        e(gg.tensor([-1]))
     with pytest.raises(RuntimeError, match="Long"):
         e(gg.tensor([1.0]))
     with pytest.raises(AssertionError):
