@@ -91,22 +91,28 @@ def compare(glassgrad_cmd, torch_cmd, rounds: int, check_same_output: bool) -> d
     }
 
 
+def measure(rounds: int = 7) -> dict:
+    """Both comparisons: {"import": {...}, "seed": {...}} (seed only where ../shared/seed is)."""
+    py = sys.executable
+    results = {
+        "import": compare([py, "-c", "import glassgrad"], [py, "-c", "import torch"],
+                          rounds, check_same_output=False),
+    }
+    if SEED.exists():
+        results["seed"] = compare([py, "-m", "glassgrad", "run", str(SEED)], [py, str(SEED)],
+                                  rounds, check_same_output=True)
+    else:
+        print(f"(skipping the seed comparison: {SEED} not found)", file=sys.stderr)
+    return results
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=7, help="alternating rounds (default 7)")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     args = ap.parse_args(argv)
 
-    py = sys.executable
-    results = {
-        "import": compare([py, "-c", "import glassgrad"], [py, "-c", "import torch"],
-                          args.rounds, check_same_output=False),
-    }
-    if SEED.exists():
-        results["seed"] = compare([py, "-m", "glassgrad", "run", str(SEED)], [py, str(SEED)],
-                                  args.rounds, check_same_output=True)
-    else:
-        print(f"(skipping the seed comparison: {SEED} not found)", file=sys.stderr)
+    results = measure(args.rounds)
 
     print(f"whole-process time, median of {args.rounds} alternating rounds "
           "(wall; CPU = user + system of the process)")

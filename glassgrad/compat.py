@@ -55,7 +55,7 @@ TORCH_NAMES: dict[str, str] = {
         split chunk to float double long int bool half type type_as cpu cuda is_cuda
         sum mean std var max min amax amin argmax argmin prod cumsum norm logsumexp
         abs neg exp log log1p sqrt rsqrt square reciprocal pow sigmoid tanh relu softmax
-        log_softmax clamp clamp_ sign floor ceil round
+        log_softmax clamp clamp_ relu_ sigmoid_ tanh_ exp_ sign floor ceil round
         add add_ sub sub_ mul mul_ div div_ matmul mm bmm dot
         sort argsort topk gather scatter scatter_ scatter_add_ index_select index_add_
         masked_fill masked_fill_ masked_select nonzero where flip roll tril triu diag

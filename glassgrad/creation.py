@@ -166,6 +166,16 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return _wrap(array, False, None)
 
 
+def _kw_size(size, kw, name) -> tuple:
+    """``zeros(2, 3)``, ``zeros((2, 3))`` and PyTorch's keyword form ``zeros(size=(2, 3))``."""
+    if kw:
+        if set(kw) != {"size"} or size:
+            bad = next(iter(set(kw) - {"size"}), "size")
+            raise TypeError(f"{name}() got an unexpected keyword argument '{bad}'")
+        return (kw["size"],)
+    return size
+
+
 def _size(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
         size = size[0]
@@ -176,16 +186,19 @@ def _size(size) -> tuple:
     return out
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, **kw) -> Tensor:
+    size = _kw_size(size, kw, "zeros")
     return _finish(np.zeros(_size(size), dtype=_np_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None, **kw) -> Tensor:
+    size = _kw_size(size, kw, "ones")
     return _finish(np.ones(_size(size), dtype=_np_dtype(dtype)), requires_grad, device)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None,
-          memory_format=None) -> Tensor:
+          memory_format=None, **kw) -> Tensor:
+    size = _kw_size(size, kw, "empty")
     # zero-filled rather than uninitialised: same speed here, and no garbage to surprise anyone
     return _finish(np.zeros(_size(size), dtype=_np_dtype(dtype)), requires_grad, device)
 
@@ -274,7 +287,7 @@ def _arange_values(start, step, n, npd):
     return out
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+def arange(start=0, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Values from ``start`` up to (not including) ``end``, ``step`` apart.
 
     >>> import glassgrad as gg
@@ -343,14 +356,17 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(np.eye(n, m, dtype=_np_dtype(dtype)), requires_grad, device)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     """Uniform on [0, 1)."""
+    size = _kw_size(size, kw, "rand")
     data = _rng(generator).random(_size(size), dtype=np.float64).astype(_np_dtype(dtype))
     return _finish(data, requires_grad, device)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False,
+          **kw) -> Tensor:
     """Standard normal."""
+    size = _kw_size(size, kw, "randn")
     data = _rng(generator).standard_normal(_size(size)).astype(_np_dtype(dtype))
     return _finish(data, requires_grad, device)
 
@@ -364,10 +380,27 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
+    if low >= high:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
     data = _rng(generator).integers(low, high, size=tuple(size)).astype(
         _np_dtype(dtype, np.dtype(np.int64))
     )
     return _finish(data, requires_grad, device)
+
+
+def randint_like(x, low, high=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Integers in [low, high) in the shape (and dtype, unless given) of ``x``."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, x._data.shape, dtype=dtype or x.dtype, device=device,
+                   requires_grad=requires_grad)
+
+
+def scalar_tensor(s, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A 0-d tensor holding the number ``s`` (float32 unless ``dtype`` says otherwise)."""
+    return _finish(np.array(s, dtype=_np_dtype(dtype)), requires_grad, device)
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:

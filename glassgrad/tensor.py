@@ -691,6 +691,40 @@ class Tensor:
         _counter(self)[0] += 1
         return self
 
+    # -- in-place random fills (glassgrad's NumPy generator: other numbers than PyTorch's) ----
+
+    def _fill_random(self, draw, generator) -> Tensor:
+        from .random import _rng
+
+        self._check_inplace()
+        self._data[...] = draw(_rng(generator), self._data.shape)
+        _counter(self)[0] += 1
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, generator=None) -> Tensor:
+        """Fill with numbers drawn uniformly from [a, b)."""
+        return self._fill_random(lambda rng, shape: rng.uniform(a, b, shape), generator)
+
+    def normal_(self, mean=0.0, std=1.0, generator=None) -> Tensor:
+        """Fill with numbers drawn from N(mean, std**2)."""
+        return self._fill_random(lambda rng, shape: rng.normal(mean, std, shape), generator)
+
+    def bernoulli_(self, p=0.5, generator=None) -> Tensor:
+        """Fill with 1 (probability p) or 0."""
+        p = p._data if isinstance(p, Tensor) else p
+        return self._fill_random(lambda rng, shape: rng.random(shape) < p, generator)
+
+    def exponential_(self, lambd=1.0, generator=None) -> Tensor:
+        """Fill with numbers drawn from Exp(lambd)."""
+        return self._fill_random(lambda rng, shape: rng.exponential(1.0 / lambd, shape),
+                                 generator)
+
+    def random_(self, from_=0, to=None, generator=None) -> Tensor:
+        """Fill with integers from [from_, to) (``random_(n)``: [0, n))."""
+        if to is None:
+            from_, to = 0, from_
+        return self._fill_random(lambda rng, shape: rng.integers(from_, to, shape), generator)
+
     def copy_(self, src, non_blocking=False) -> Tensor:
         self._check_inplace()
         if _mode.enabled and (self.requires_grad or (isinstance(src, Tensor) and
@@ -2104,6 +2138,9 @@ def _binary(op, a, b):
             if op is Pow:
                 raise RuntimeError("Integers to negative integer powers are not allowed.") from None
             return op.apply(a, np.asarray(b, dtype=np.int64).astype(a._data.dtype))
+    elif isinstance(b, np.generic):
+        # a NumPy number counts as a Python number; PyTorch reads np.bool_ as a float
+        return _binary(op, a, _float(b) if b.dtype.kind == "b" else b.item())
     else:
         b = _operand(b, a)
         return _binary(op, a, b)

@@ -20,8 +20,9 @@ torch = pytest.importorskip("torch")
 
 
 def _softmax(L, x):
-    return L.softmax(x, dim=-1) if hasattr(L, "softmax") else (
-        x.exp() / x.exp().sum(-1, keepdim=True))
+    return (
+        L.softmax(x, dim=-1) if hasattr(L, "softmax") else (x.exp() / x.exp().sum(-1, keepdim=True))
+    )
 
 
 def _log_softmax(L, x):
@@ -49,10 +50,10 @@ CASES = [
     ("rdiv", lambda L, a: 2.0 / a, [(6,)], "away0"),
     ("rsub", lambda L, a: 2.0 - a * a, [(6,)], "any"),
     ("neg", lambda L, a: -(a * a), [(6,)], "any"),
-    ("pow_scalar", lambda L, a: a ** 3, [(6,)], "any"),
-    ("pow_half", lambda L, a: a ** 2.5, [(6,)], "pos"),
-    ("pow_tensor", lambda L, a, b: a ** b, [(2, 3), (2, 3)], "pos"),
-    ("rpow", lambda L, a: 2.0 ** a, [(6,)], "any"),
+    ("pow_scalar", lambda L, a: a**3, [(6,)], "any"),
+    ("pow_half", lambda L, a: a**2.5, [(6,)], "pos"),
+    ("pow_tensor", lambda L, a, b: a**b, [(2, 3), (2, 3)], "pos"),
+    ("rpow", lambda L, a: 2.0**a, [(6,)], "any"),
     ("exp", lambda L, a: a.exp(), [(6,)], "any"),
     ("log", lambda L, a: a.log(), [(6,)], "pos"),
     ("sqrt", lambda L, a: a.sqrt(), [(6,)], "pos"),
@@ -86,8 +87,7 @@ CASES = [
     # 0-d intermediates: ops that save their own (scalar) output must stay connected
     ("scalar_chain", lambda L, a: (a * a).sum().sqrt().exp().tanh().sigmoid() * a, [(3,)], "any"),
     ("scalar_pow", lambda L, a: (a * a).sum() ** 1.5 + 2.0 ** a.sum(), [(3,)], "any"),
-    ("mlp", lambda L, x, w1, w2: ((x @ w1).tanh() @ w2).sigmoid(), [(5, 3), (3, 4), (4, 2)],
-     "any"),
+    ("mlp", lambda L, x, w1, w2: ((x @ w1).tanh() @ w2).sigmoid(), [(5, 3), (3, 4), (4, 2)], "any"),
 ]
 
 # cases that need ops from other engineers' work: run once they exist
@@ -116,8 +116,11 @@ def _derivatives(lib, fn, arrays, seed, order=3, grad_pos=None, kwargs=None):
     diff = [x for i, x in enumerate(xs) if i in grad_pos]
     rng = np.random.default_rng(seed + 1)
     res = fn(lib, *xs, **(kwargs or {}))
-    outs = [o for o in (res if isinstance(res, (tuple, list)) else [res])
-            if o.dtype in (lib.float32, lib.float64)]
+    outs = [
+        o
+        for o in (res if isinstance(res, (tuple, list)) else [res])
+        if o.dtype in (lib.float32, lib.float64)
+    ]
     res = [[o.detach().numpy(force=True).copy() for o in outs]]
     for k in range(order):
         # the next order differentiates a random weighting of this order's results
@@ -189,19 +192,23 @@ except ImportError:  # pragma: no cover - the table lives beside this file
     SPECS = []
 
 SPEC_CASES = [
-    (s, shapes, kw) for s in SPECS if s.gradcheck and s.gradgrad
-    and s.grad_positions(len(s.cases[0][0])) for shapes, kw in s.cases[:2]
+    (s, shapes, kw)
+    for s in SPECS
+    if s.gradcheck and s.gradgrad and s.grad_positions(len(s.cases[0][0]))
+    for shapes, kw in s.cases[:2]
 ]
 
 
 @pytest.mark.parametrize(
-    "spec,shapes,kwargs", SPEC_CASES,
+    "spec,shapes,kwargs",
+    SPEC_CASES,
     ids=[f"{s.name}-{i % 2}" for i, (s, _, _) in enumerate(SPEC_CASES)],
 )
 def test_opspec_second_and_third_derivatives_match_torch(spec, shapes, kwargs):
     rng = np.random.default_rng(sum(map(ord, spec.name)) + len(shapes))
-    arrays = [mk(rng, shape).astype(np.float64)
-              for mk, shape in zip(spec.makers(len(shapes)), shapes)]
+    arrays = [
+        mk(rng, shape).astype(np.float64) for mk, shape in zip(spec.makers(len(shapes)), shapes)
+    ]
     extra = spec.extra(rng, shapes) if spec.extra else {}
 
     def call(lib, *xs, **kw):
@@ -227,64 +234,186 @@ def _nn(name, call, shapes, pos=None, dom="any"):
     return (name, call, shapes, pos, dom)
 
 
+def nnf(L):
+    return L.nn.functional
+
+
 def T(L, a):
     return L.tensor(np.array(a))
 
 
 NN_CASES = [
-    _nn("gelu", lambda L, a: L.nn.functional.gelu(a), [(6,)]),
-    _nn("gelu_tanh", lambda L, a: L.nn.functional.gelu(a, approximate="tanh"), [(6,)]),
-    _nn("silu", lambda L, a: L.nn.functional.silu(a), [(6,)]),
-    _nn("softplus", lambda L, a: L.nn.functional.softplus(a), [(6,)]),
-    _nn("elu", lambda L, a: L.nn.functional.elu(a), [(6,)]),
-    _nn("selu", lambda L, a: L.nn.functional.selu(a), [(6,)]),
-    _nn("celu", lambda L, a: L.nn.functional.celu(a), [(6,)]),
-    _nn("leaky_relu", lambda L, a: L.nn.functional.leaky_relu(a, 0.1) * a, [(6,)]),
-    _nn("mish", lambda L, a: L.nn.functional.mish(a), [(6,)]),
-    _nn("logsigmoid", lambda L, a: L.nn.functional.logsigmoid(a), [(6,)]),
-    _nn("hardtanh", lambda L, a: L.nn.functional.hardtanh(a) * a, [(6,)]),
-    _nn("relu6", lambda L, a: L.nn.functional.relu6(a*4) * a, [(6,)]),
-    _nn("softmax", lambda L, a: L.nn.functional.softmax(a, dim=1), [(3, 4)]),
-    _nn("log_softmax", lambda L, a: L.nn.functional.log_softmax(a, dim=0), [(3, 4)]),
-    _nn("softmin", lambda L, a: L.nn.functional.softmin(a, dim=1), [(3, 4)]),
-    _nn("mse", lambda L, a, b: L.nn.functional.mse_loss(a, b), [(3, 4), (3, 4)]),
-    _nn("smooth_l1", lambda L, a, b: L.nn.functional.smooth_l1_loss(a, b) * a.sum(), [(3, 4), (3, 4)]),
-    _nn("huber", lambda L, a, b: L.nn.functional.huber_loss(a, b, delta=0.5) * a.sum(), [(3, 4), (3, 4)]),
-    _nn("bce", lambda L, a, b: L.nn.functional.binary_cross_entropy(a.sigmoid(), b.sigmoid()), [(3, 4), (3, 4)]),
-    _nn("bce_logits", lambda L, a, b: L.nn.functional.binary_cross_entropy_with_logits(a, b.sigmoid()), [(3, 4), (3, 4)]),
-    _nn("bce_logits_pw", lambda L, a, b: L.nn.functional.binary_cross_entropy_with_logits(a, b.sigmoid(), pos_weight=L.tensor(np.array([1.0,2.0,0.5,3.0]))), [(3, 4), (3, 4)]),
-    _nn("nll", lambda L, a: L.nn.functional.nll_loss(L.nn.functional.log_softmax(a, 1), L.tensor([1, 0, 3])), [(3, 4)]),
-    _nn("cross_entropy", lambda L, a: L.nn.functional.cross_entropy(a, L.tensor([1, 0, 3])), [(3, 4)]),
-    _nn("cross_entropy_w", lambda L, a: L.nn.functional.cross_entropy(a, L.tensor([1, 0, 3]), weight=T(L, [1., 2., .5, 1.]), label_smoothing=0.1), [(3, 4)]),
-    _nn("cross_entropy_probs", lambda L, a, b: L.nn.functional.cross_entropy(a, b.softmax(1)), [(3, 4), (3, 4)]),
-    _nn("cross_entropy_4d", lambda L, a: L.nn.functional.cross_entropy(a, L.tensor(np.array([[[0, 1], [2, 1]]]))), [(1, 3, 2, 2)]),
-    _nn("kl_div", lambda L, a, b: L.nn.functional.kl_div(a.log_softmax(1), b.softmax(1), reduction="batchmean"), [(3, 4), (3, 4)]),
-    _nn("layer_norm", lambda L, a, w, b: L.nn.functional.layer_norm(a, (4,), w, b), [(3, 4), (4,), (4,)]),
-    _nn("group_norm", lambda L, a, w, b: L.nn.functional.group_norm(a, 2, w, b), [(2, 4, 3), (4,), (4,)]),
-    _nn("batch_norm", lambda L, a, w, b: L.nn.functional.batch_norm(a, None, None, w, b, training=True), [(5, 3), (3,), (3,)]),
-    _nn("linear", lambda L, a, w, b: L.nn.functional.linear(a, w, b).tanh(), [(3, 4), (2, 4), (2,)]),
-    _nn("normalize", lambda L, a: L.nn.functional.normalize(a, dim=1), [(3, 4)]),
-    _nn("cosine_sim", lambda L, a, b: L.nn.functional.cosine_similarity(a, b), [(3, 4), (3, 4)]),
-    _nn("pairwise_dist", lambda L, a, b: L.nn.functional.pairwise_distance(a, b), [(3, 4), (3, 4)]),
-    _nn("embedding", lambda L, w: L.nn.functional.embedding(L.tensor([[0, 2], [2, 1]]), w) ** 2, [(3, 4)]),
-    _nn("conv1d", lambda L, a, w, b: L.nn.functional.conv1d(a, w, b, padding=1).tanh(), [(2, 2, 5), (3, 2, 3), (3,)]),
-    _nn("conv2d", lambda L, a, w, b: L.nn.functional.conv2d(a, w, b, stride=1, padding=1).tanh(), [(1, 2, 4, 4), (3, 2, 3, 3), (3,)]),
-    _nn("conv2d_s2", lambda L, a, w: L.nn.functional.conv2d(a, w, stride=2, dilation=1) ** 2, [(1, 2, 5, 5), (2, 2, 3, 3)]),
-    _nn("conv_transpose2d", lambda L, a, w: L.nn.functional.conv_transpose2d(a, w, stride=2) ** 2, [(1, 2, 3, 3), (2, 3, 3, 3)]),
-    _nn("max_pool2d", lambda L, a: L.nn.functional.max_pool2d(a * a, 2), [(1, 2, 4, 4)]),
-    _nn("avg_pool2d", lambda L, a: L.nn.functional.avg_pool2d(a * a, 2), [(1, 2, 4, 4)]),
-    _nn("adaptive_avg_pool2d", lambda L, a: L.nn.functional.adaptive_avg_pool2d(a * a, 1), [(1, 2, 4, 4)]),
-    _nn("sdpa", lambda L, q, k, v: L.nn.functional.scaled_dot_product_attention(q, k, v), [(1, 3, 4), (1, 3, 4), (1, 3, 4)]),
-    _nn("pad", lambda L, a: L.nn.functional.pad(a, (1, 2)) ** 2, [(2, 3)]),
-    _nn("prelu", lambda L, a, w: L.nn.functional.prelu(a, w) * a, [(2, 3), (1,)]),
-    _nn("dropout_eval", lambda L, a: L.nn.functional.dropout(a, training=False) ** 3, [(6,)]),
-    _nn("bilinear", lambda L, a, b, w: L.nn.functional.bilinear(a, b, w).tanh(), [(2, 3), (2, 4), (2, 3, 4)]),
+    _nn("gelu", lambda L, a: nnf(L).gelu(a), [(6,)]),
+    _nn("gelu_tanh", lambda L, a: nnf(L).gelu(a, approximate="tanh"), [(6,)]),
+    _nn("silu", lambda L, a: nnf(L).silu(a), [(6,)]),
+    _nn("softplus", lambda L, a: nnf(L).softplus(a), [(6,)]),
+    _nn("elu", lambda L, a: nnf(L).elu(a), [(6,)]),
+    _nn("selu", lambda L, a: nnf(L).selu(a), [(6,)]),
+    _nn("celu", lambda L, a: nnf(L).celu(a), [(6,)]),
+    _nn("leaky_relu", lambda L, a: nnf(L).leaky_relu(a, 0.1) * a, [(6,)]),
+    _nn("mish", lambda L, a: nnf(L).mish(a), [(6,)]),
+    _nn("logsigmoid", lambda L, a: nnf(L).logsigmoid(a), [(6,)]),
+    _nn("hardtanh", lambda L, a: nnf(L).hardtanh(a) * a, [(6,)]),
+    _nn("relu6", lambda L, a: nnf(L).relu6(a * 4) * a, [(6,)]),
+    _nn("softmax", lambda L, a: nnf(L).softmax(a, dim=1), [(3, 4)]),
+    _nn("log_softmax", lambda L, a: nnf(L).log_softmax(a, dim=0), [(3, 4)]),
+    _nn("softmin", lambda L, a: nnf(L).softmin(a, dim=1), [(3, 4)]),
+    _nn("mse", lambda L, a, b: nnf(L).mse_loss(a, b), [(3, 4), (3, 4)]),
+    _nn("smooth_l1", lambda L, a, b: nnf(L).smooth_l1_loss(a, b) * a.sum(), [(3, 4), (3, 4)]),
+    _nn("huber", lambda L, a, b: nnf(L).huber_loss(a, b, delta=0.5) * a.sum(), [(3, 4), (3, 4)]),
+    _nn(
+        "bce",
+        lambda L, a, b: nnf(L).binary_cross_entropy(a.sigmoid(), b.sigmoid()),
+        [(3, 4), (3, 4)],
+    ),
+    _nn(
+        "bce_logits",
+        lambda L, a, b: nnf(L).binary_cross_entropy_with_logits(a, b.sigmoid()),
+        [(3, 4), (3, 4)],
+    ),
+    _nn(
+        "bce_logits_pw",
+        lambda L, a, b: nnf(L).binary_cross_entropy_with_logits(
+            a, b.sigmoid(), pos_weight=L.tensor(np.array([1.0, 2.0, 0.5, 3.0]))
+        ),
+        [(3, 4), (3, 4)],
+    ),
+    _nn(
+        "nll", lambda L, a: nnf(L).nll_loss(nnf(L).log_softmax(a, 1), L.tensor([1, 0, 3])), [(3, 4)]
+    ),
+    _nn("cross_entropy", lambda L, a: nnf(L).cross_entropy(a, L.tensor([1, 0, 3])), [(3, 4)]),
+    _nn(
+        "cross_entropy_w",
+        lambda L, a: nnf(L).cross_entropy(
+            a, L.tensor([1, 0, 3]), weight=T(L, [1.0, 2.0, 0.5, 1.0]), label_smoothing=0.1
+        ),
+        [(3, 4)],
+    ),
+    _nn(
+        "cross_entropy_probs",
+        lambda L, a, b: nnf(L).cross_entropy(a, b.softmax(1)),
+        [(3, 4), (3, 4)],
+    ),
+    _nn(
+        "cross_entropy_4d",
+        lambda L, a: nnf(L).cross_entropy(a, L.tensor(np.array([[[0, 1], [2, 1]]]))),
+        [(1, 3, 2, 2)],
+    ),
+    _nn(
+        "kl_div",
+        lambda L, a, b: nnf(L).kl_div(a.log_softmax(1), b.softmax(1), reduction="batchmean"),
+        [(3, 4), (3, 4)],
+    ),
+    _nn("layer_norm", lambda L, a, w, b: nnf(L).layer_norm(a, (4,), w, b), [(3, 4), (4,), (4,)]),
+    _nn("group_norm", lambda L, a, w, b: nnf(L).group_norm(a, 2, w, b), [(2, 4, 3), (4,), (4,)]),
+    _nn(
+        "batch_norm",
+        lambda L, a, w, b: nnf(L).batch_norm(a, None, None, w, b, training=True),
+        [(5, 3), (3,), (3,)],
+    ),
+    _nn("linear", lambda L, a, w, b: nnf(L).linear(a, w, b).tanh(), [(3, 4), (2, 4), (2,)]),
+    _nn("normalize", lambda L, a: nnf(L).normalize(a, dim=1), [(3, 4)]),
+    _nn("cosine_sim", lambda L, a, b: nnf(L).cosine_similarity(a, b), [(3, 4), (3, 4)]),
+    _nn("pairwise_dist", lambda L, a, b: nnf(L).pairwise_distance(a, b), [(3, 4), (3, 4)]),
+    _nn("embedding", lambda L, w: nnf(L).embedding(L.tensor([[0, 2], [2, 1]]), w) ** 2, [(3, 4)]),
+    _nn(
+        "conv1d",
+        lambda L, a, w, b: nnf(L).conv1d(a, w, b, padding=1).tanh(),
+        [(2, 2, 5), (3, 2, 3), (3,)],
+    ),
+    _nn(
+        "conv2d",
+        lambda L, a, w, b: nnf(L).conv2d(a, w, b, stride=1, padding=1).tanh(),
+        [(1, 2, 4, 4), (3, 2, 3, 3), (3,)],
+    ),
+    _nn(
+        "conv2d_s2",
+        lambda L, a, w: nnf(L).conv2d(a, w, stride=2, dilation=1) ** 2,
+        [(1, 2, 5, 5), (2, 2, 3, 3)],
+    ),
+    _nn(
+        "conv_transpose2d",
+        lambda L, a, w: nnf(L).conv_transpose2d(a, w, stride=2) ** 2,
+        [(1, 2, 3, 3), (2, 3, 3, 3)],
+    ),
+    _nn("max_pool2d", lambda L, a: nnf(L).max_pool2d(a * a, 2), [(1, 2, 4, 4)]),
+    _nn("avg_pool2d", lambda L, a: nnf(L).avg_pool2d(a * a, 2), [(1, 2, 4, 4)]),
+    _nn("adaptive_avg_pool2d", lambda L, a: nnf(L).adaptive_avg_pool2d(a * a, 1), [(1, 2, 4, 4)]),
+    _nn(
+        "sdpa",
+        lambda L, q, k, v: nnf(L).scaled_dot_product_attention(q, k, v),
+        [(1, 3, 4), (1, 3, 4), (1, 3, 4)],
+    ),
+    _nn("pad", lambda L, a: nnf(L).pad(a, (1, 2)) ** 2, [(2, 3)]),
+    _nn("prelu", lambda L, a, w: nnf(L).prelu(a, w) * a, [(2, 3), (1,)]),
+    _nn("dropout_eval", lambda L, a: nnf(L).dropout(a, training=False) ** 3, [(6,)]),
+    _nn(
+        "bilinear", lambda L, a, b, w: nnf(L).bilinear(a, b, w).tanh(), [(2, 3), (2, 4), (2, 3, 4)]
+    ),
+    _nn("adaptive_avg_pool1d", lambda L, a: nnf(L).adaptive_avg_pool1d(a * a, 2), [(1, 2, 6)]),
+    _nn("avg_pool1d", lambda L, a: nnf(L).avg_pool1d(a * a, 2), [(1, 2, 6)]),
+    _nn("max_pool1d", lambda L, a: nnf(L).max_pool1d(a * a, 2), [(1, 2, 6)]),
+    _nn(
+        "conv_transpose1d",
+        lambda L, a, w: nnf(L).conv_transpose1d(a, w, stride=2) ** 2,
+        [(1, 2, 4), (2, 3, 3)],
+    ),
+    _nn(
+        "cosine_embedding",
+        lambda L, a, b: nnf(L).cosine_embedding_loss(a, b, T(L, [1.0, -1.0, 1.0])),
+        [(3, 4), (3, 4)],
+    ),
+    _nn("fold", lambda L, a: nnf(L).fold(a, (3, 3), (2, 2)) ** 2, [(1, 4, 4)]),
+    _nn("unfold", lambda L, a: nnf(L).unfold(a, (2, 2)) ** 2, [(1, 1, 3, 3)]),
+    _nn("gaussian_nll", lambda L, a, b: nnf(L).gaussian_nll_loss(a, b, b.exp()), [(3, 4), (3, 4)]),
+    _nn("glu", lambda L, a: nnf(L).glu(a, -1), [(3, 4)]),
+    _nn("hardswish", lambda L, a: nnf(L).hardswish(a) * a, [(8,)]),
+    _nn("hardsigmoid", lambda L, a: nnf(L).hardsigmoid(a) * a, [(8,)]),
+    _nn("hardshrink", lambda L, a: nnf(L).hardshrink(a) * a, [(8,)]),
+    _nn("softshrink", lambda L, a: nnf(L).softshrink(a) * a, [(8,)]),
+    _nn("softsign", lambda L, a: nnf(L).softsign(a), [(8,)]),
+    _nn("tanhshrink", lambda L, a: nnf(L).tanhshrink(a), [(8,)]),
+    _nn("threshold", lambda L, a: nnf(L).threshold(a, 0.5, -1.0) * a, [(8,)]),
+    _nn(
+        "hinge_embedding",
+        lambda L, a: nnf(L).hinge_embedding_loss(a * a, T(L, [[1.0, -1.0, 1.0, -1.0]] * 3)),
+        [(3, 4)],
+    ),
+    _nn("instance_norm", lambda L, a: nnf(L).instance_norm(a), [(2, 3, 5)]),
+    _nn("interp_nearest", lambda L, a: nnf(L).interpolate(a, scale_factor=2) ** 2, [(1, 2, 3, 3)]),
+    _nn("l1", lambda L, a, b: nnf(L).l1_loss(a, b) * a.sum(), [(3, 4), (3, 4)]),
+    _nn(
+        "margin_ranking",
+        lambda L, a, b: nnf(L).margin_ranking_loss(a, b, T(L, [1.0, -1.0, 1.0])) * a.sum(),
+        [(3,), (3,)],
+    ),
+    _nn(
+        "multi_margin",
+        lambda L, a: nnf(L).multi_margin_loss(a, L.tensor([1, 0, 3])) * a.sum(),
+        [(3, 4)],
+    ),
+    _nn(
+        "multilabel_soft_margin",
+        lambda L, a: nnf(L).multilabel_soft_margin_loss(a, T(L, [[1.0, 0, 1, 0]] * 3)),
+        [(3, 4)],
+    ),
+    _nn("poisson_nll", lambda L, a, b: nnf(L).poisson_nll_loss(a, b.abs()), [(3, 4), (3, 4)]),
+    _nn(
+        "soft_margin",
+        lambda L, a: nnf(L).soft_margin_loss(a, T(L, [[1.0, -1, 1, -1]] * 3)),
+        [(3, 4)],
+    ),
+    _nn(
+        "triplet_margin",
+        lambda L, a, b, c: nnf(L).triplet_margin_loss(a, b, c, margin=5.0),
+        [(3, 4), (3, 4), (3, 4)],
+    ),
 ]
 
 # PyTorch's own triple backward of its fused layer_norm / batch_norm is wrong (it disagrees with
 # finite differences of its exact second derivative; glassgrad agrees with them): for these two
 # the third order is checked by gradgradcheck on the first derivative instead
-TORCH_THIRD_ORDER_WRONG = {"layer_norm", "batch_norm"}
+TORCH_THIRD_ORDER_WRONG = {"layer_norm", "batch_norm", "instance_norm"}
 
 
 @pytest.mark.parametrize("name,call,shapes,pos,dom", NN_CASES, ids=[c[0] for c in NN_CASES])
@@ -293,7 +422,16 @@ def test_nn_functional_higher_order_matches_torch(name, call, shapes, pos, dom):
     arrays = [rng.uniform(-1.5, 1.5, s) for s in shapes]
     arrays = [np.where(np.abs(a) < 0.2, 0.3, a) for a in arrays]
     if name not in TORCH_THIRD_ORDER_WRONG:
-        _check_orders(name, call, arrays, np.float64, pos, tol=(1e-7, 1e-9))
+        try:
+            _check_orders(name, call, arrays, np.float64, pos, tol=(1e-7, 1e-9))
+            return
+        except (NotImplementedError, RuntimeError) as e:
+            # PyTorch has no double backward for this op (hardsigmoid, multi_margin_loss):
+            # finite differences decide, below
+            if "not implemented" not in str(e):
+                raise
+        xs = tuple(gg.tensor(a, requires_grad=True) for a in arrays)
+        assert gg.autograd.gradgradcheck(lambda *t: call(gg, *t), xs)
         return
     want = _derivatives(torch, call, arrays, 7, order=2)
     got = _derivatives(gg, call, arrays, 7, order=2)
@@ -341,9 +479,27 @@ def test_torch_layer_norm_third_order_disagrees_with_finite_differences():
     assert results[torch] > 1e-3
 
 
-GRADGRAD = ["mul", "div", "pow_tensor", "exp", "log", "sqrt", "sin", "tanh", "sigmoid",
-            "sum_dim", "mean_dim", "matmul", "matmul_batched", "softmax", "log_softmax",
-            "mse", "mlp", "permute", "expand"]
+GRADGRAD = [
+    "mul",
+    "div",
+    "pow_tensor",
+    "exp",
+    "log",
+    "sqrt",
+    "sin",
+    "tanh",
+    "sigmoid",
+    "sum_dim",
+    "mean_dim",
+    "matmul",
+    "matmul_batched",
+    "softmax",
+    "log_softmax",
+    "mse",
+    "mlp",
+    "permute",
+    "expand",
+]
 
 
 @pytest.mark.parametrize("name", GRADGRAD)
@@ -403,7 +559,7 @@ def test_grad_wrt_non_leaf_and_allow_unused():
         x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
         z = lib.tensor(1.0, requires_grad=True)
         h = x * 2
-        y = (h ** 2).sum()
+        y = (h**2).sum()
         gh, gx = lib.autograd.grad(y, [h, x], retain_graph=True)
         unused = lib.autograd.grad(y, [x, z], allow_unused=True, retain_graph=True)
         mat = lib.autograd.grad(y, [x, z], materialize_grads=True)
@@ -474,14 +630,14 @@ def test_gradient_penalty_step_matches_torch():
 
 def test_create_graph_float32_stays_float32():
     x = gg.tensor([0.5, 1.5], requires_grad=True)
-    (g,) = gg.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    (g,) = gg.autograd.grad((x**3).sum(), x, create_graph=True)
     (h,) = gg.autograd.grad(g.sum(), x)
     assert g.dtype == gg.float32 and h.dtype == gg.float32
 
 
 def test_fast_path_leaves_no_graph_on_grads():
     x = gg.tensor([0.5, 1.5], requires_grad=True)
-    (x ** 3).sum().backward()
+    (x**3).sum().backward()
     assert not x.grad.requires_grad and x.grad.grad_fn is None
 
 
@@ -506,8 +662,11 @@ def test_every_array_ns_function_has_a_tensor_version():
     from glassgrad.autograd.function import _ArrayNS
     from glassgrad.ops import tensor_ns
 
-    missing = [n for n in vars(_ArrayNS) if not n.startswith("_")
-               and not callable(getattr(tensor_ns, n, None))]
+    missing = [
+        n
+        for n in vars(_ArrayNS)
+        if not n.startswith("_") and not callable(getattr(tensor_ns, n, None))
+    ]
     assert missing == [], f"add these to glassgrad/ops/tensor_ns.py: {missing}"
 
 
@@ -527,8 +686,9 @@ def test_higher_order_demo_prints_what_torch_prints(tmp_path, capsys):
     src = Path(path_of("higher-order")).read_text()
     script = tmp_path / "higher_order_torch.py"
     script.write_text(src.replace("import glassgrad as torch", "import torch"))
-    want = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          check=True, timeout=120).stdout
+    want = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
     assert got == want
 
 
@@ -542,3 +702,42 @@ def test_legacy_variable_wrapper_behaves_like_torch():
         np.testing.assert_allclose(v.grad.numpy(), [3.0, 3.0])
         with pytest.raises(TypeError, match="Variable data has to be a tensor"):
             L.autograd.Variable([1.0])
+
+
+def test_grad_is_grads_batched_gives_a_jacobian():
+    def run(L):
+        x = L.tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+        y = (x.sin() * x).reshape(3, 1) * L.tensor(np.array([1.0, 2.0]))
+        basis = L.tensor(np.eye(6).reshape(6, 3, 2))
+        (jac,) = L.autograd.grad(y, x, basis, is_grads_batched=True)
+        return jac.detach().numpy()
+
+    np.testing.assert_allclose(run(gg), run(torch), rtol=1e-12)
+
+
+def _module(L, kind):
+    ctor = {
+        "rnn": lambda: L.nn.RNN(3, 4, batch_first=True),
+        "gru": lambda: L.nn.GRU(3, 4, batch_first=True),
+        "lstm": lambda: L.nn.LSTM(3, 4, batch_first=True),
+        "mha": lambda: L.nn.MultiheadAttention(4, 2, batch_first=True),
+    }[kind]
+    m = ctor().double()
+    rng = np.random.default_rng(1)
+    with L.no_grad():
+        for p in m.parameters():
+            p.copy_(L.tensor(rng.uniform(-0.5, 0.5, tuple(p.shape))))
+    return m
+
+
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm", "mha"])
+def test_recurrent_and_attention_modules_to_third_order(kind):
+    mods = {L: _module(L, kind) for L in (gg, torch)}
+
+    def call(L, x):
+        out = mods[L](x, x, x) if kind == "mha" else mods[L](x)
+        return out[0]
+
+    shape = (2, 3, 4) if kind == "mha" else (2, 3, 3)
+    x = np.random.default_rng(2).uniform(-1, 1, shape)
+    _check_orders(kind, call, [x], np.float64, tol=(1e-7, 1e-9))

@@ -34,6 +34,13 @@ CASES = [
     ("PolynomialLR", {"total_iters": 20, "power": 2.0}, "SGD"),
     ("CosineAnnealingWarmRestarts", {"T_0": 5}, "SGD"),
     ("CosineAnnealingWarmRestarts", {"T_0": 3, "T_mult": 2, "eta_min": 0.001}, "Adam"),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4}, "SGD"),
+    ("CyclicLR", {"base_lr": [0.01, 0.02], "max_lr": 0.1, "step_size_up": 3,
+                  "step_size_down": 5, "mode": "triangular2"}, "SGD"),
+    ("CyclicLR", {"base_lr": 0.001, "max_lr": 0.01, "step_size_up": 4, "mode": "exp_range",
+                  "gamma": 0.95}, "Adam"),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4,
+                  "cycle_momentum": False}, "Adagrad"),
 ]
 
 

@@ -57,6 +57,7 @@ LAYERS = [
     ("Softmax0", lambda: nn.Softmax(0), lambda: torch.nn.Softmax(0), (4, 5), 2.0),
     ("Softmax3d", lambda: nn.Softmax(-1), lambda: torch.nn.Softmax(-1), (2, 3, 4), 2.0),
     ("Softmin", lambda: nn.Softmin(1), lambda: torch.nn.Softmin(1), (4, 5), 2.0),
+    ("Softmax2d", nn.Softmax2d, torch.nn.Softmax2d, (2, 3, 4, 5), 2.0),
     ("LogSoftmax", lambda: nn.LogSoftmax(1), lambda: torch.nn.LogSoftmax(1), (4, 5), 2.0),
     ("LogSoftmax3d", lambda: nn.LogSoftmax(1), lambda: torch.nn.LogSoftmax(1), (2, 3, 4), 2.0),
     ("Identity", nn.Identity, torch.nn.Identity, (4, 5), 1.0),
@@ -244,6 +245,8 @@ def test_embedding_init_and_errors():
     assert abs(w.std() - 1) < 0.02 and abs(w.mean()) < 0.02
     with pytest.raises(IndexError, match="index out of range"):
         e(gg.tensor([1000]))
+    with pytest.raises(IndexError, match="index out of range"):  # no wrap-around, as torch
+        e(gg.tensor([-1]))
     with pytest.raises(RuntimeError, match="Long"):
         e(gg.tensor([1.0]))
     with pytest.raises(AssertionError):
@@ -507,3 +510,49 @@ def test_two_input_layers(kind, dtype, tol):
     for name, tp in tmod.named_parameters():
         np.testing.assert_allclose(gparams[name].grad._data, tp.grad.numpy(), rtol=tol, atol=tol)
     assert repr(gmod) == repr(tmod)
+
+
+@pytest.mark.parametrize("mode", ["mean", "sum", "max"])
+@pytest.mark.parametrize("padding_idx", [None, 0])
+@pytest.mark.parametrize("layout", ["offsets", "2d", "last_offset"])
+def test_embedding_bag_matches_torch(mode, padding_idx, layout):
+    torch.manual_seed(0)
+    kw = {"mode": mode, "padding_idx": padding_idx,
+          "include_last_offset": layout == "last_offset"}
+    tmod = torch.nn.EmbeddingBag(10, 3, **kw).double()
+    gmod = nn.EmbeddingBag(10, 3, **kw).double()
+    assert repr(gmod) == repr(tmod)
+    _copy_weights(gmod, tmod)
+    idx = np.array([1, 2, 0, 0, 5, 7, 7, 3])
+    if layout == "2d":
+        g_args, t_args = (gg.tensor(idx.reshape(2, 4)),), (torch.tensor(idx.reshape(2, 4)),)
+    else:
+        off = np.array([0, 2, 4, 4] + ([8] if layout == "last_offset" else []))
+        g_args = (gg.tensor(idx), gg.tensor(off))
+        t_args = (torch.tensor(idx), torch.tensor(off))
+    gy, ty = gmod(*g_args), tmod(*t_args)
+    np.testing.assert_allclose(gy._data, ty.detach().numpy(), rtol=1e-12, atol=1e-14)
+    up = np.random.default_rng(0).standard_normal(ty.shape)
+    gy.backward(gg.tensor(up))
+    ty.backward(torch.tensor(up))
+    np.testing.assert_allclose(gmod.weight.grad._data, tmod.weight.grad.numpy(), rtol=1e-12,
+                               atol=1e-14)
+
+
+def test_embedding_bag_per_sample_weights():
+    torch.manual_seed(0)
+    tmod = torch.nn.EmbeddingBag(10, 3, mode="sum").double()
+    gmod = nn.EmbeddingBag(10, 3, mode="sum").double()
+    _copy_weights(gmod, tmod)
+    idx, off = np.array([1, 2, 4, 5, 4, 3]), np.array([0, 2, 3])
+    w = np.random.default_rng(1).standard_normal(6)
+    gw, tw = gg.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
+    gy = gmod(gg.tensor(idx), gg.tensor(off), per_sample_weights=gw)
+    ty = tmod(torch.tensor(idx), torch.tensor(off), per_sample_weights=tw)
+    np.testing.assert_allclose(gy._data, ty.detach().numpy(), rtol=1e-12)
+    gy.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_allclose(gw.grad._data, tw.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gmod.weight.grad._data, tmod.weight.grad.numpy(), rtol=1e-12)
+    with pytest.raises(NotImplementedError, match="per_sample_weights"):
+        nn.EmbeddingBag(10, 3)(gg.tensor(idx), gg.tensor(off), per_sample_weights=gw)

@@ -139,6 +139,18 @@ CREATION = {
     "randn_f64": lambda T: T.randn(2, dtype=T.float64).dtype,
     "randint": lambda T: (T.randint(0, 10, (3,)).dtype, T.randint(10, (3,)).shape),
     "randperm": lambda T: (T.randperm(5).dtype, sorted(T.randperm(5).tolist())),
+    "size_keyword": lambda T: (T.zeros(size=(2, 3)), T.ones(size=[2]), T.empty(size=(1,)).shape,
+                               T.randn(size=(2, 3)).shape, T.rand(size=(2,)).shape),
+    "size_keyword_bad": lambda T: T.zeros(2, sizes=(2,)),
+    "arange_end_keyword": lambda T: T.arange(end=4),
+    "randint_bad_range": lambda T: T.randint(5, 3, (2,)),
+    "randint_like": lambda T: (T.randint_like(T.ones(2), 5).dtype,
+                               T.randint_like(T.ones(2, dtype=T.int32), 2, 5).shape),
+    "scalar_tensor": lambda T: (T.scalar_tensor(2.5), T.scalar_tensor(2, dtype=T.int64)),
+    "random_fills": lambda T: (T.empty(3).uniform_(-1, 1).dtype, T.zeros(2).normal_().shape,
+                               T.ones(3).bernoulli_(0.5).shape, T.zeros(2, 3).random_(0, 5).dtype,
+                               T.zeros(2, dtype=T.float64).exponential_().dtype),
+    "random_fill_leaf_error": lambda T: T.zeros(2, requires_grad=True).uniform_(),
     "new_zeros": lambda T: T.tensor([1.5]).new_zeros(2),
     "new_ones": lambda T: T.tensor([1, 2]).new_ones(2, 3),
     "new_tensor": lambda T: T.tensor([1.5]).new_tensor([1, 2]),
@@ -297,6 +309,29 @@ def test_seeded_reproducibility():
     assert gg.rand(2).tolist() == a
 
 
+def test_random_fills_ranges_and_reproducibility():
+    gg.manual_seed(3)
+    u = gg.empty(2000).uniform_(-2, 3).numpy()
+    assert -2 <= u.min() and u.max() < 3
+    n = gg.zeros(20000, dtype=gg.float64).normal_(5.0, 2.0).numpy()
+    assert abs(n.mean() - 5) < 0.1 and abs(n.std() - 2) < 0.1
+    b = gg.zeros(2000).bernoulli_(0.25).numpy()
+    assert set(b.tolist()) <= {0.0, 1.0} and 0.2 < b.mean() < 0.3
+    r = gg.zeros(500, dtype=gg.int64).random_(2, 6).numpy()
+    assert set(r.tolist()) == {2, 3, 4, 5}
+    t = gg.zeros(3)
+    v = t._version
+    t.uniform_()
+    assert t._version == v + 1
+    gg.manual_seed(9)
+    a = gg.zeros(4).normal_().tolist()
+    gg.manual_seed(9)
+    assert gg.zeros(4).normal_().tolist() == a
+    with gg.no_grad():
+        w = gg.zeros(3, requires_grad=True).uniform_()
+    assert w.requires_grad and w.is_leaf
+
+
 def test_random_ranges_and_dtypes():
     gg.manual_seed(0)
     r = gg.rand(1000)
@@ -389,6 +424,30 @@ def test_matmul_refuses_mixed_dtypes(shapes):
     _same(lambda T: T.ones(*a) @ T.ones(*b, dtype=T.float64))
     _same(lambda T: T.ones(*a, dtype=T.int64) @ T.ones(*b))
     _same(lambda T: T.ones(*a, dtype=T.float64) @ T.ones(*b, dtype=T.float64))
+
+
+NUMPY_SCALARS = {
+    "f64": lambda: np.float64(2.5), "f32": lambda: np.float32(2.5), "f16": lambda: np.float16(1.5),
+    "i64": lambda: np.int64(3), "i32": lambda: np.int32(3), "b": lambda: np.bool_(True),
+}
+
+
+@pytest.mark.parametrize("op", ["add", "mul"])
+def test_promotion_numpy_scalars(op):
+    # NumPy numbers act as Python numbers (np.bool_ as a float, a PyTorch quirk)
+    fn = OPS[op]
+    mismatches = []
+    for a in DTYPES:
+        for name, make in NUMPY_SCALARS.items():
+            for reflected in (False, True):
+                def run(lib, a=a, make=make, reflected=reflected):
+                    t = _make(lib, a, False)
+                    return fn(make(), t) if reflected else fn(t, make())
+
+                rt, rg = _result(run, torch), _result(run, gg)
+                if not _agree(rt, rg):
+                    mismatches.append((a, name, reflected, rt, rg))
+    assert not mismatches, mismatches[:5]
 
 
 def test_float32_stays_float32():

@@ -81,6 +81,36 @@ class Variable(metaclass=_VariableMeta):
         return t
 
 
+def _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    """``is_grads_batched=True``: the first dim of each grad_output indexes independent
+    backward passes (a loop here, where PyTorch uses vmap); results are stacked along it."""
+    from ..tensor import Tensor, _wrap
+
+    outs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    gos = (grad_outputs,) if isinstance(grad_outputs, Tensor) else tuple(grad_outputs)
+    n = gos[0].shape[0]
+    per = []
+    for k in range(n):
+        go_k = [None if g is None else _wrap(np.ascontiguousarray(g._data[k]), False, None)
+                for g in gos]
+        keep = True if k < n - 1 else retain_graph
+        per.append(grad(outs, inputs, go_k, retain_graph=keep, create_graph=create_graph,
+                        allow_unused=allow_unused, materialize_grads=materialize_grads))
+    result = []
+    for j in range(len(per[0])):
+        col = [p[j] for p in per]
+        if col[0] is None:
+            result.append(None)
+        elif create_graph and any(c.requires_grad for c in col):
+            from ..ops import tensor_ns
+
+            result.append(tensor_ns.cat([c.unsqueeze(0) for c in col], 0))
+        else:
+            result.append(_wrap(np.stack([c._data for c in col]), False, None))
+    return tuple(result)
+
+
 _warned_cycle = [False]
 
 
@@ -161,7 +191,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if allow_unused is None:
         allow_unused = materialize_grads
     if is_grads_batched:
-        raise NotImplementedError("autograd.grad: is_grads_batched=True is not supported")
+        return _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
     single = isinstance(inputs, Tensor)
     inputs = (inputs,) if single else tuple(inputs)

@@ -334,6 +334,75 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     return nnops.Embedding.apply(weight, idx, padding_idx)
 
 
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
+                  max_norm: float | None = None, norm_type: float = 2,
+                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """Sum, mean or max of the embeddings in each bag, without building (B, N, D).
+
+    Bags are the rows of a 2-D ``input``, or the slices of a 1-D ``input`` that ``offsets``
+    starts. Sum and mean are one matmul with a constant (bags, indices) matrix; entries equal to
+    ``padding_idx`` are left out (and not counted by the mean); an empty bag gives zeros.
+    """
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"mode has to be one of sum, mean or max, got {mode}")
+    idx = input._data
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
+                             "is a mini-batch of fixed length sequences.")
+        n_bags, per = idx.shape
+        starts = np.arange(n_bags) * per
+        flat = idx.reshape(-1)
+    elif idx.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        starts = offsets._data.astype(np.int64).reshape(-1)
+        if include_last_offset:
+            starts = starts[:-1]
+        flat = idx
+        n_bags = starts.shape[0]
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                         f"{idx.ndim}")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(
+            f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+            f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+            "GitHub."
+        )
+    n = weight.shape[0]
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    ends = np.append(starts[1:], flat.shape[0]) if n_bags else starts
+    if include_last_offset and offsets is not None and idx.ndim == 1:
+        ends = offsets._data.astype(np.int64).reshape(-1)[1:]
+    rows = embedding(_wrap(flat, False, None), weight, None, max_norm, norm_type)  # (M, D)
+    keep = np.ones(flat.shape[0], dtype=bool) if padding_idx is None else flat != padding_idx
+    if mode == "max":
+        from .. import stack
+
+        bags = []
+        for b in range(n_bags):
+            sel = np.nonzero(keep[starts[b]:ends[b]])[0] + starts[b]
+            if sel.size:
+                bags.append(rows[_wrap(sel, False, None)].max(0)[0])
+            else:
+                bags.append(rows[:1].sum(0) * 0)
+        return stack(bags, 0)
+    # (bags, M) pattern: 1 (sum) or 1 / count (mean) where index i belongs to bag b
+    pattern = np.zeros((n_bags, flat.shape[0]), dtype=weight._data.dtype)
+    for b in range(n_bags):
+        members = keep[starts[b]:ends[b]]
+        count = members.sum()
+        if count:
+            pattern[b, starts[b]:ends[b]] = members / (count if mode == "mean" else 1)
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.reshape(-1, 1)
+    return _wrap(pattern, False, None) @ rows
+
+
 def _embedding_renorm_(weight: Tensor, idx, max_norm: float, norm_type: float) -> None:
     """Rescale (in place, outside the graph) the looked-up rows whose norm exceeds max_norm."""
     rows = np.unique(idx)
