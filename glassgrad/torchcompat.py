@@ -264,8 +264,6 @@ def uninstall() -> None:
 
 _GLASSGRAD_DIR = os.path.dirname(os.path.abspath(__file__))
 _RUNPY = os.path.abspath(runpy.__file__)
-
-
 _EXAMPLES_DIR = os.path.join(_GLASSGRAD_DIR, "examples") + os.sep
 
 
@@ -302,8 +300,22 @@ def _torch_name_of_missing(exc: BaseException):
     if not isinstance(exc, AttributeError) or isinstance(exc, UnsupportedError):
         return None
     obj, name = getattr(exc, "obj", None), getattr(exc, "name", None)
-    if obj is None or not name or name.startswith("_"):
+    if obj is None:  # raised by a __getattr__ (nn.Module's): read self and name off its frame
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None and tb.tb_frame.f_code.co_name == "__getattr__":
+            obj, name = tb.tb_frame.f_locals.get("self"), tb.tb_frame.f_locals.get("name")
+    if obj is None or not isinstance(name, str) or name.startswith("_"):
         return None
+    module_cls = getattr(sys.modules.get("glassgrad.nn"), "Module", None)
+    if module_cls is not None and isinstance(obj, module_cls):
+        # a module's attributes are also the user's own (self.fc3): only torch's own methods
+        # (the ones the compatibility table lists) are glassgrad's gaps
+        from .compat import TORCH_NAMES
+
+        if name not in TORCH_NAMES["torch.nn.Module"].split():
+            return None
     cls = obj if isinstance(obj, type) else type(obj)
     for klass in cls.__mro__:
         module = getattr(klass, "__module__", "") or ""

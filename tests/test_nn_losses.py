@@ -264,6 +264,17 @@ def test_errors_match_torch():
     eg, et = _same_error(lambda: F.binary_cross_entropy(gx.sigmoid(), gg.zeros(3)),
                          lambda: TF.binary_cross_entropy(tx.sigmoid(), torch.zeros(3)))
     assert eg.replace("glassgrad", "torch") == et
+    # common beginner mistakes: torch's message first, then glassgrad's hint
+    for g_call, t_call in (
+        (lambda: F.cross_entropy(gx, gg.zeros(3, 1, dtype=gg.int64)),
+         lambda: TF.cross_entropy(tx, torch.zeros(3, 1, dtype=torch.long))),
+        (lambda: F.binary_cross_entropy(gx.sigmoid(), gg.ones(3, 4, dtype=gg.int64)),
+         lambda: TF.binary_cross_entropy(tx.sigmoid(), torch.ones(3, 4, dtype=torch.long))),
+        (lambda: F.binary_cross_entropy_with_logits(gx, gg.ones(3, 4, dtype=gg.int64)),
+         lambda: TF.binary_cross_entropy_with_logits(tx, torch.ones(3, 4, dtype=torch.long))),
+    ):
+        eg, et = _same_error(g_call, t_call)
+        assert eg.startswith(et), (eg, et)
     with pytest.warns(UserWarning, match="different to the input size") as rec:
         F.mse_loss(gg.zeros(3, 1), gg.zeros(3))
     with pytest.warns(UserWarning) as trec:

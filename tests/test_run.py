@@ -115,7 +115,8 @@ def test_seed_script_prints_expected_output():
     script = SEED / "how_network_learns_torch_autograd.py"
     if not script.exists():
         pytest.skip("../shared/seed is not beside this checkout")
-    r = glassgrad_run(script)
+    # the issue's command, run from the repository root
+    r = glassgrad_run("../shared/seed/how_network_learns_torch_autograd.py", cwd=str(ROOT))
     assert r.returncode == 0, r.stderr
     assert r.stdout == (SEED / "expected_output.txt").read_text()
 
@@ -177,6 +178,25 @@ def test_unsupported_name_prints_clear_message_without_internal_traceback(tmp_pa
     assert f"{name} is not supported by glassgrad yet" in r.stderr
     assert f'File "{script}", line 3' in r.stderr
     assert "glassgrad/" not in r.stderr.replace(str(script), "")  # no frames of glassgrad's
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_module_method_is_named_but_a_typo_is_not(tmp_path):
+    script = _write(tmp_path, """
+        import sys
+        import torch
+        m = torch.nn.Linear(2, 2)
+        if sys.argv[1] == "typo":
+            m.fc3
+        del torch.nn.Module.get_parameter  # as if glassgrad lacked this torch method
+        m.get_parameter("weight")
+    """)
+    r = glassgrad_run(script, "typo")
+    assert r.returncode == 1
+    assert r.stderr.rstrip().endswith("AttributeError: 'Linear' object has no attribute 'fc3'")
+    r = glassgrad_run(script, "missing")
+    assert r.returncode == 1
+    assert "torch.nn.Linear.get_parameter is not supported by glassgrad yet" in r.stderr
     assert "Traceback" not in r.stderr
 
 

@@ -116,7 +116,11 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}) is deprecated. Please ensure they have the same size."
         )
-    input, target = _promote(input, target)
+    if target._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            f"Found dtype {_dtype_name(target)} but expected {_dtype_name(input)} "
+            f"(binary_cross_entropy: convert the target with .to({input.dtype}))"
+        )
     w = None
     if weight is not None:
         w = np.broadcast_to(weight._data, input.shape).astype(input._data.dtype, copy=False)
@@ -132,6 +136,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
             f"Target size ({target.shape}) must be the same as input size ({input.shape})"
+        )
+    if target._data.dtype.kind != "f" and input._data.dtype.kind == "f":
+        raise RuntimeError(
+            f"result type {_dtype_name(input)} can't be cast to the desired output type "
+            f"{_dtype_name(target)} (binary_cross_entropy_with_logits: convert the target with "
+            f".to({input.dtype}))"
         )
     input, target = _promote(input, target)
     dt = input._data.dtype
@@ -152,6 +162,11 @@ def _check_class_target(input: Tensor, target: Tensor, op: str) -> None:
         )
     ishape = input._data.shape
     tshape = target._data.shape
+    if len(ishape) == 2 and len(tshape) == 2:
+        raise RuntimeError(
+            "0D or 1D target tensor expected, multi-target not supported (class indices have "
+            f"shape (N,); got target {list(tshape)}: use target.squeeze(1) or target.view(-1))"
+        )
     if len(ishape) >= 2 and len(tshape) >= 1 and ishape[0] != tshape[0]:
         raise ValueError(
             f"Expected input batch_size ({ishape[0]}) to match target batch_size "

@@ -352,7 +352,7 @@ class Embedding(Function):
     @staticmethod
     def forward(ctx, w, idx, padding_idx=None):
         n = w.shape[0]
-        if idx.size and (idx.max() >= n or idx.min() < -n):
+        if idx.size and (idx.max() >= n or idx.min() < 0):
             raise IndexError(
                 f"index out of range in self (embedding: indices must be in [0, {n - 1}] for a "
                 f"table of {n} rows, got values from {idx.min()} to {idx.max()})"
