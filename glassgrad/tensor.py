@@ -2199,6 +2199,9 @@ def _binary(op, a, b):
             if op is Pow:
                 raise RuntimeError("Integers to negative integer powers are not allowed.") from None
             return op.apply(a, np.asarray(b, dtype=np.int64).astype(a._data.dtype))
+    elif isinstance(b, np.generic):
+        # a NumPy number counts as a Python number; PyTorch reads np.bool_ as a float
+        return _binary(op, a, _float(b) if b.dtype.kind == "b" else b.item())
     else:
         b = _operand(b, a)
         return _binary(op, a, b)

@@ -480,3 +480,11 @@ def test_outputs_and_input_grads_are_contiguous_like_torch():
         y.view(y.shape[0], -1)
         (gx,) = gg.autograd.grad(y.sum(), x)
         assert gx.is_contiguous(), f"grad of {name}"
+
+
+def test_unfold_of_a_1x1_kernel_is_a_new_array():
+    x = gg.randn(2, 3, 4, 4)
+    before = x._data.copy()
+    u = GF.unfold(x, 1)
+    u.add_(1)  # writable, and x is untouched
+    np.testing.assert_array_equal(x._data, before)

@@ -10,6 +10,7 @@ import pytest
 import glassgrad as gg
 import glassgrad.nn.functional as F
 from glassgrad import nn
+from glassgrad.ops import nnops
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -245,6 +246,8 @@ def test_embedding_init_and_errors():
     assert abs(w.std() - 1) < 0.02 and abs(w.mean()) < 0.02
     with pytest.raises(IndexError, match="index out of range"):
         e(gg.tensor([1000]))
+    with pytest.raises(IndexError, match="index out of range"):  # no wrap-around, as torch
+        e(gg.tensor([-1]))
     with pytest.raises(RuntimeError, match="Long"):
         e(gg.tensor([1.0]))
     with pytest.raises(AssertionError):
@@ -452,6 +455,7 @@ def _ho_cases():
         "pad_reflect": (lambda x: F.pad(x, (2, 1), mode="reflect"), (T(2, 3, 4),)),
         "pad_circular": (lambda x: F.pad(x, (1, 2, 1, 0), mode="circular"), (T(1, 3, 4),)),
         "erf": (gg.erf, (T(3, 4),)),
+        "lstm_cell": (lambda gates, c: nnops.LstmCell.apply(gates, c), (T(2, 12), T(2, 3))),
         "mse": (F.mse_loss, (T(3, 4), T(3, 4))),
         "smooth_l1": (lambda x, y: F.smooth_l1_loss(x, y, beta=0.5), (T(3, 4), T(3, 4))),
         "huber": (lambda x, y: F.huber_loss(x, y, reduction="none"), (T(3, 4), T(3, 4))),
@@ -554,3 +558,21 @@ def test_embedding_bag_per_sample_weights():
     np.testing.assert_allclose(gmod.weight.grad._data, tmod.weight.grad.numpy(), rtol=1e-12)
     with pytest.raises(NotImplementedError, match="per_sample_weights"):
         nn.EmbeddingBag(10, 3)(gg.tensor(idx), gg.tensor(off), per_sample_weights=gw)
+
+
+@pytest.mark.parametrize("name,args,shape", [
+    ("PixelShuffle", (2,), (2, 8, 3, 4)), ("PixelShuffle", (3,), (9, 2, 2)),
+    ("PixelUnshuffle", (2,), (2, 3, 4, 6)), ("ChannelShuffle", (3,), (2, 6, 2, 2)),
+])
+def test_shuffles_match_torch(name, args, shape):
+    gm, tm = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(gm) == repr(tm)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    gx, tx = gg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    gy, ty = gm(gx), tm(tx)
+    np.testing.assert_array_equal(gy._data, ty.detach().numpy())
+    up = rng.standard_normal(ty.shape)
+    gy.backward(gg.tensor(up))
+    ty.backward(torch.tensor(up))
+    np.testing.assert_array_equal(gx.grad._data, tx.grad.numpy())

@@ -426,6 +426,30 @@ def test_matmul_refuses_mixed_dtypes(shapes):
     _same(lambda T: T.ones(*a, dtype=T.float64) @ T.ones(*b, dtype=T.float64))
 
 
+NUMPY_SCALARS = {
+    "f64": lambda: np.float64(2.5), "f32": lambda: np.float32(2.5), "f16": lambda: np.float16(1.5),
+    "i64": lambda: np.int64(3), "i32": lambda: np.int32(3), "b": lambda: np.bool_(True),
+}
+
+
+@pytest.mark.parametrize("op", ["add", "mul"])
+def test_promotion_numpy_scalars(op):
+    # NumPy numbers act as Python numbers (np.bool_ as a float, a PyTorch quirk)
+    fn = OPS[op]
+    mismatches = []
+    for a in DTYPES:
+        for name, make in NUMPY_SCALARS.items():
+            for reflected in (False, True):
+                def run(lib, a=a, make=make, reflected=reflected):
+                    t = _make(lib, a, False)
+                    return fn(make(), t) if reflected else fn(t, make())
+
+                rt, rg = _result(run, torch), _result(run, gg)
+                if not _agree(rt, rg):
+                    mismatches.append((a, name, reflected, rt, rg))
+    assert not mismatches, mismatches[:5]
+
+
 def test_float32_stays_float32():
     x = gg.tensor([1.0, 2.0])
     for y in (x + 1, x * 2.5, x / 3, 2 / x, x - 1, 1 - x, x**2, -x,

@@ -167,11 +167,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 elif t._hooks is None:
                     # AccumulateGrad: a copy the first time (the same array may also be on its
                     # way to another input), in place after that
-                    grad = t.grad
+                    # (``_grad``: the slot behind the checked ``.grad`` property)
+                    grad = t._grad
                     if grad is None:
-                        t.grad = _wrap(_array(gi, data.dtype), False, None)
+                        t._grad = _wrap(_array(gi, data.dtype), False, None)
                     elif grad.requires_grad:
-                        t.grad = grad + gi
+                        t._grad = grad + gi
                     else:
                         grad._data += gi
                 else:
@@ -330,12 +331,12 @@ def _deliver_leaf(t, g, create_graph, Tensor, _wrap):
             g = _wrap(np.array(g), False, None)
         t.grad = g if t.grad is None else t.grad + g
     else:
-        grad = t.grad
+        grad = t._grad
         if grad is None:
             # a copy: the same array may also be on its way to another input
-            t.grad = _wrap(np.array(g, dtype=t._data.dtype), False, None)
+            t._grad = _wrap(np.array(g, dtype=t._data.dtype), False, None)
         elif grad.requires_grad:
-            t.grad = grad + g
+            t._grad = grad + g
         else:
             grad._data += g
     if hooks and hooks.post:

@@ -82,6 +82,7 @@ from .padding import (
     ZeroPad3d,
 )
 from .parameter import Buffer, Parameter, UninitializedParameter
+from .pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .sparse import Embedding, EmbeddingBag
 from .transformer import (
@@ -96,6 +97,7 @@ __all__ = [  # noqa: RUF022  (grouped by kind, as the imports)
     "Module", "Parameter", "Buffer", "UninitializedParameter", "Sequential", "ModuleList",
     "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "LazyLinear",
     "Bilinear", "Flatten", "Unflatten", "Dropout", "EmbeddingBag", "Softmax2d",
+    "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
     "Embedding", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
     "CosineSimilarity", "PairwiseDistance", "PReLU",
     "CELU", "ELU", "GELU", "SELU", "Hardtanh", "LeakyReLU", "LogSigmoid", "LogSoftmax", "Mish",

@@ -14,12 +14,13 @@ with ``k`` running over (input channel, kernel row, kernel col) and ``p`` over o
 conv_transpose2d's forward *is* conv_grad_input, so its gradients are conv_forward and
 conv_grad_weight. 1-D convolutions run as 2-D ones with height 1.
 
-Layout: columns are kept channel-major, ``(C*kh*kw, N*P)``, so the forward, the weight gradient
-and the input gradient are each a single (group-batched) BLAS call with no transposed copies of
-the big matrix. When the stride is 1 (the common case) the columns are read from the flattened
-image on a "wide" grid: output pixel (r, c) sits at flat position r*Wp + c, so every kernel
-offset is one contiguous slice of each image row block (a fast copy), at the price of computing
-``Wp - W_out`` throw-away columns per output row (used only when that waste is small).
+Layout. Each image gets its own column matrix, (N, C*kh*kw, Ho*Wo) (what ``F.unfold``
+returns), and the forward and weight-gradient kernels are products batched over images (NumPy
+loops over the images in C, one BLAS call each), so results come out in (N, C, H, W) order
+with no transposing copy. The input gradient's col2im can instead run on a "wide" grid when the
+stride is 1 and the kernel volume C*kh*kw is large next to the output channels: output pixel
+(r, c) sits at flat position r*Wp + c of the padded image, so every kernel tap's scatter-add is
+one contiguous slice per image, at the price of ``Wp - W_out`` throw-away columns per row.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Geometry:
         "H",
         "Ho",
         "Hp",
+        "L",
         "N",
         "O",
         "P",
@@ -76,13 +78,15 @@ class Geometry:
         self.Wo = (self.Wp - self.dw * (self.kw - 1) - 1) // self.sw + 1
         if out_hw is not None:  # a transposed conv with output_padding >= stride says its size
             self.Ho, self.Wo = out_hw
-        # The wide grid needs stride 1. It makes im2col and col2im contiguous (their size grows
-        # with K = C*kh*kw) but pays Wp - Wo wasted columns per row and a copy of every
-        # output-shaped array (size O): worth it when K is large next to O and the waste small.
+        # The input gradient's col2im can run on the wide grid (stride 1 only): its scatter-adds
+        # become contiguous (their size grows with K = C*kh*kw), at the price of Wp - Wo wasted
+        # columns per row and copies of output-shaped arrays (size O): worth it when K is large
+        # next to O and the waste small.
         k = self.C * self.kh * self.kw
         self.wide = (wide_ok and self.sh == 1 and self.sw == 1 and self.Ho > 1 and k >= 2 * self.O
                      and 4 * (self.Wp - self.Wo) <= self.Wo)
-        self.P = (self.Ho - 1) * self.Wp + self.Wo if self.wide else self.Ho * self.Wo
+        self.L = self.Ho * self.Wo  # output pixels per image
+        self.P = (self.Ho - 1) * self.Wp + self.Wo if self.wide else self.L  # wide-grid columns
 
 
 def _pad(x, geo):
@@ -99,55 +103,27 @@ def _pad(x, geo):
 
 
 def im2col(x, geo):
-    """Receptive fields as columns: (N, C, H, W) -> (C*kh*kw, N*P), one strided copy.
+    """Receptive fields as columns, one strided copy: (N, C, H, W) -> (N, K, L).
 
-    Row k = (c, i, j) holds, for every image n and output pixel p, the input value that kernel
-    tap (i, j) of channel c sees there.
+    K = C*kh*kw, L = Ho*Wo: image n's matrix has one row per (channel c, tap i, j) and one
+    column per output pixel, holding the input value that tap sees there (``F.unfold``).
     """
     xp = _pad(x, geo)
     s_n, s_c, s_h, s_w = xp.strides
-    if geo.wide:
-        # (N, C, Hp, Wp) viewed as (C, kh, kw, N, P): tap (i, j) starts at flat i*dh*Wp + j*dw
-        view = as_strided(xp, (geo.C, geo.kh, geo.kw, geo.N, geo.P),
-                          (s_c, s_h * geo.dh, s_w * geo.dw, s_n, s_w), writeable=False)
-    else:
-        # (N, C, Hp, Wp) viewed as (C, kh, kw, N, Ho, Wo)
-        view = as_strided(xp, (geo.C, geo.kh, geo.kw, geo.N, geo.Ho, geo.Wo),
-                          (s_c, s_h * geo.dh, s_w * geo.dw, s_n, s_h * geo.sh, s_w * geo.sw),
-                          writeable=False)
-    return view.reshape(geo.C * geo.kh * geo.kw, geo.N * geo.P)  # the copy
+    # (N, C, Hp, Wp) viewed as (N, C, kh, kw, Ho, Wo)
+    view = as_strided(xp, (geo.N, geo.C, geo.kh, geo.kw, geo.Ho, geo.Wo),
+                      (s_n, s_c, s_h * geo.dh, s_w * geo.dw, s_h * geo.sh, s_w * geo.sw),
+                      writeable=False)
+    return view.reshape(geo.N, geo.C * geo.kh * geo.kw, geo.L)  # the copy
 
 
 def _to_grid(g, geo):
-    """Output-shaped values onto the column grid: (N, O, Ho, Wo) -> (O, N*P).
-
-    On the wide grid the throw-away columns get zeros, so they add nothing to any gradient.
-    """
+    """Wide grid only: output-shaped values onto it, (N, O, Ho, Wo) -> (O, N*P), with zeros in
+    the throw-away columns so that they add nothing to any gradient."""
     O, N, Ho, Wo = geo.O, geo.N, geo.Ho, geo.Wo
-    if not geo.wide:
-        return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(O, N * geo.P)
     buf = np.zeros((O, N, Ho * geo.Wp), dtype=g.dtype)
     buf.reshape(O, N, Ho, geo.Wp)[:, :, :, :Wo] = g.transpose(1, 0, 2, 3)
-    return buf[:, :, :geo.P].reshape(O, N * geo.P)  # a copy only on the wide grid
-
-
-def _from_grid(y, geo):
-    """Column-grid values back to an image batch: (O, N*P) -> (N, O, Ho, Wo), contiguous.
-
-    One copy that also transposes (O, N) -> (N, O) and, on the wide grid, drops the throw-away
-    columns. The result is C-contiguous, as PyTorch's is, so ``.view()`` works on it.
-    """
-    O, N, Ho, Wo = geo.O, geo.N, geo.Ho, geo.Wo
-    if geo.wide:
-        it = y.itemsize
-        # (O, N, P) viewed as (O, N, Ho, Wo): row r of the wide grid starts at r*Wp
-        src = as_strided(y, (O, N, Ho, Wo), (N * geo.P * it, geo.P * it, geo.Wp * it, it),
-                         writeable=False)
-    else:
-        src = y.reshape(O, N, Ho, Wo)
-    out = np.empty((N, O, Ho, Wo), dtype=y.dtype)
-    np.copyto(out.transpose(1, 0, 2, 3), src)
-    return out
+    return buf[:, :, :geo.P].reshape(O, N * geo.P)
 
 
 def _grouped(w, geo):
@@ -159,28 +135,29 @@ def _grouped(w, geo):
 
 def conv_forward(x, w, geo):
     """y = W @ im2col(x): (N, C, H, W) * (O, C/G, kh, kw) -> (N, O, Ho, Wo). Returns y, cols."""
-    cols = im2col(x, geo)  # (C*kh*kw, N*P)
+    cols = im2col(x, geo)  # (N, K, L)
     wm = _grouped(w, geo)
-    if geo.G == 1:
-        y = wm @ cols  # (O, K) @ (K, N*P) -> (O, N*P)
+    N, G = geo.N, geo.G
+    if G == 1:
+        y = np.matmul(wm, cols)  # (O, K) @ (N, K, L) -> (N, O, L), one product per image
     else:
-        # (G, O/G, K/G) @ (G, K/G, N*P) -> (G, O/G, N*P) = (O, N*P)
-        y = np.matmul(wm, cols.reshape(geo.G, -1, cols.shape[1]))
-    return _from_grid(y, geo), cols
+        # (G, O/G, K/G) @ (N, G, K/G, L) -> (N, G, O/G, L)
+        y = np.matmul(wm, cols.reshape(N, G, -1, geo.L))
+    return y.reshape(N, geo.O, geo.Ho, geo.Wo), cols
 
 
 def conv_grad_weight(g, cols, geo):
-    """dW = g @ cols^T: (N, O, Ho, Wo), (K, N*P) -> (O, C/G, kh, kw)."""
-    gm = _to_grid(g, geo)  # (O, N*P)
-    # computed as (cols @ g^T)^T: OpenBLAS runs this long-reduction product ~30% faster with the
-    # small (N*P, O) operand transposed than with the big (N*P, K) one
-    if geo.G == 1:
-        gw = (cols @ gm.T).T  # (K, N*P) @ (N*P, O) -> (K, O) -> (O, K)
+    """dW = sum over images and pixels of g * cols: (N, O, Ho, Wo), (N, K, L) -> W's shape."""
+    N, G, O, L = geo.N, geo.G, geo.O, geo.L
+    g3 = g.reshape(N, O, L)
+    if G == 1:
+        # (N, K, L) @ (N, L, O) -> (N, K, O), summed over images -> (O, K)
+        gw = np.matmul(cols, g3.transpose(0, 2, 1)).sum(axis=0).T
     else:
-        G = geo.G
-        gw = np.matmul(cols.reshape(G, -1, cols.shape[1]),
-                       gm.reshape(G, geo.O // G, -1).transpose(0, 2, 1)).transpose(0, 2, 1)
-    return np.ascontiguousarray(gw).reshape(geo.O, geo.C // geo.G, geo.kh, geo.kw)
+        # (N, G, K/G, L) @ (N, G, L, O/G) -> (N, G, K/G, O/G) -> (G, O/G, K/G)
+        gw = np.matmul(cols.reshape(N, G, -1, L), g3.reshape(N, G, O // G, L).transpose(0, 1, 3, 2))
+        gw = gw.sum(axis=0).transpose(0, 2, 1)
+    return np.ascontiguousarray(gw).reshape(O, geo.C // G, geo.kh, geo.kw)
 
 
 def conv_grad_input(g, w, geo):
@@ -189,19 +166,30 @@ def conv_grad_input(g, w, geo):
     col2im adds each column back onto the pixels it was copied from: one vectorised
     scatter-add per kernel tap (kh*kw of them), never a loop over pixels.
     """
-    gm = _to_grid(g, geo)  # (O, N*P)
     wm = _grouped(w, geo)
-    if geo.G == 1:
-        gcols = wm.T @ gm  # (K, O) @ (O, N*P) -> (K, N*P)
+    N, G, O = geo.N, geo.G, geo.O
+    if geo.wide:
+        gm = _to_grid(g, geo)  # (O, N*P)
+        if G == 1:
+            gcols = wm.T @ gm  # (K, O) @ (O, N*P) -> (K, N*P)
+        else:
+            gcols = np.matmul(wm.transpose(0, 2, 1), gm.reshape(G, O // G, -1))
     else:
-        G = geo.G
-        gcols = np.matmul(wm.transpose(0, 2, 1), gm.reshape(G, geo.O // G, -1))
+        g3 = g.reshape(N, O, geo.L)
+        if G == 1:
+            gcols = np.matmul(wm.T, g3)  # (K, O) @ (N, O, L) -> (N, K, L)
+        else:
+            # (G, K/G, O/G) @ (N, G, O/G, L) -> (N, G, K/G, L)
+            gcols = np.matmul(wm.transpose(0, 2, 1), g3.reshape(N, G, O // G, geo.L))
     return col2im(gcols, geo)
 
 
 def col2im(gcols, geo):
-    """The adjoint of im2col: (C*kh*kw, N*P) columns added back onto the pixels they were copied
-    from -> (N, C, H, W). One vectorised scatter-add per kernel tap (kh*kw of them)."""
+    """The adjoint of im2col: columns added back onto the pixels they were copied from ->
+    (N, C, H, W). One vectorised scatter-add per kernel tap (kh*kw of them).
+
+    ``gcols``: (N, K, L) as im2col makes them, or (K, N*P) on the wide grid.
+    """
     N, C, kh, kw = geo.N, geo.C, geo.kh, geo.kw
     dh, dw = geo.dh, geo.dw
     gxp = np.zeros((N, C, geo.Hp, geo.Wp), dtype=gcols.dtype)
@@ -214,13 +202,13 @@ def col2im(gcols, geo):
                 start = i * dh * geo.Wp + j * dw
                 flat[:, :, start:start + geo.P] += gcols[i, j]  # (N, C, P)
     else:
-        gcols = gcols.reshape(C, kh, kw, N, geo.Ho, geo.Wo).transpose(1, 2, 3, 0, 4, 5)
+        gcols = gcols.reshape(N, C, kh, kw, geo.Ho, geo.Wo)
         h_span = geo.sh * (geo.Ho - 1) + 1
         w_span = geo.sw * (geo.Wo - 1) + 1
         for i in range(kh):
             for j in range(kw):
                 r, c = i * dh, j * dw
-                gxp[:, :, r:r + h_span:geo.sh, c:c + w_span:geo.sw] += gcols[i, j]
+                gxp[:, :, r:r + h_span:geo.sh, c:c + w_span:geo.sw] += gcols[:, :, i, j]
     if gxp.shape[2] == geo.H and gxp.shape[3] == geo.W:
         return gxp
     return np.ascontiguousarray(gxp[:, :, geo.pt:geo.pt + geo.H, geo.pl:geo.pl + geo.W])
@@ -369,14 +357,15 @@ class Im2Col(Function):
     @staticmethod
     def forward(ctx, x, geo):
         ctx.geo = geo
-        cols = im2col(x, geo)  # (K, N*L)
-        return np.ascontiguousarray(cols.reshape(cols.shape[0], geo.N, -1).transpose(1, 0, 2))
+        cols = im2col(x, geo)  # (N, K, L)
+        # a 1x1 kernel's columns can be a read-only view of x: hand out an array of our own
+        return cols if cols.flags.owndata else cols.copy()
 
     @staticmethod
     def backward(ctx, g):
         if state.higher:
             return Col2Im.apply(g, ctx.geo), None
-        return col2im(_cols_of(g), ctx.geo), None
+        return col2im(g, ctx.geo), None
 
 
 class Col2Im(Function):
@@ -391,20 +380,14 @@ class Col2Im(Function):
     @staticmethod
     def forward(ctx, x, geo):
         ctx.geo = geo
-        return col2im(_cols_of(x), geo)
+        return col2im(x, geo)
 
     @staticmethod
     def backward(ctx, g):
         if state.higher:
             return Im2Col.apply(g, ctx.geo), None
         cols = im2col(g, ctx.geo)
-        return np.ascontiguousarray(cols.reshape(cols.shape[0], ctx.geo.N, -1)
-                                    .transpose(1, 0, 2)), None
-
-
-def _cols_of(a):
-    """(N, K, L) -> (K, N*L), the layout col2im takes."""
-    return np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(a.shape[1], -1)
+        return (cols if cols.flags.owndata else cols.copy()), None
 
 
 def _stride(geo):
@@ -631,7 +614,8 @@ def _conv_transposend(op, nd, input, weight, bias, stride, padding, output_paddi
 
 def _fold_args(kernel_size, dilation, padding, stride):
     return (_pair(kernel_size, 2, "kernel_size", "unfold"), _pair(dilation, 2, "dilation", "unfold"),
-            _pair(padding, 2, "padding", "unfold"), _pair(stride, 2, "stride", "unfold"))
+            _pair(padding, 2, "padding", "unfold"),
+            _pair(stride, 2, "stride", "unfold"))
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
