@@ -189,3 +189,27 @@ def test_errors_use_torch_wording(call, message):
     with pytest.raises(RuntimeError) as g_err:
         call(GF, gg)
     assert message in str(g_err.value)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape, out", [((2, 3, 5, 7), (3, 4)), ((2, 3, 8, 8), 1),
+                                        ((2, 3, 5, 7), (5, None)), ((3, 5, 7), (2, 2)),
+                                        ((2, 3, 4, 4), (6, 6))])
+def test_adaptive_max_pool2d_matches_torch(shape, out, dtype):
+    _compare("adaptive_max_pool2d", shape, dtype, relu=True, output_size=out,
+             return_indices=True)
+
+
+def test_adaptive_max_pool1d_and_modules_match_torch():
+    _compare("adaptive_max_pool1d", (2, 3, 9), np.float64, output_size=4, return_indices=True)
+    for name, args in [("AdaptiveMaxPool2d", ((3, 3),)), ("AdaptiveMaxPool2d", (1,)),
+                       ("UpsamplingNearest2d", ())]:
+        kwargs = {"scale_factor": 2} if name == "UpsamplingNearest2d" else {}
+        g, t = getattr(gnn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+        assert repr(g) == repr(t)
+        x = np.random.default_rng(5).standard_normal((2, 3, 7, 6))
+        _close(g(gg.tensor(x)), t(torch.tensor(x)), np.float64, name)
+    x = gg.tensor(np.random.default_rng(6).standard_normal((1, 2, 5, 5)), requires_grad=True)
+    assert gradgradcheck(lambda t: GF.adaptive_max_pool2d(t, (2, 3)), (x,))
+    _close(GF.upsample(gg.tensor(x._data), scale_factor=2),
+           TF.interpolate(torch.tensor(x._data), scale_factor=2), np.float64, "upsample")

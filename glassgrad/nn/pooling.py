@@ -124,6 +124,33 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
         return P.adaptive_avg_pool1d(input, self.output_size)
 
 
+class AdaptiveMaxPool2d(Module):
+    """Max pooling to a fixed output size (``None`` keeps that dim).
+
+    >>> import glassgrad as gg
+    >>> gg.nn.AdaptiveMaxPool2d((3, 3))
+    AdaptiveMaxPool2d(output_size=(3, 3))
+    """
+
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+    def forward(self, input: Tensor):
+        return P.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """Max pooling of (N, C, L) to a fixed length."""
+
+    def forward(self, input: Tensor):
+        return P.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
 class Upsample(Module):
     """Resize images (``mode='nearest'`` only).
 
@@ -156,6 +183,13 @@ class Upsample(Module):
                              self.recompute_scale_factor)
 
 
+class UpsamplingNearest2d(Upsample):
+    """``Upsample(mode='nearest')`` (PyTorch's older name)."""
+
+    def __init__(self, size=None, scale_factor=None) -> None:
+        super().__init__(size, scale_factor, mode="nearest")
+
+
 class Dropout2d(Module):
     """Zero whole channels with probability ``p`` in training (kept ones scaled by 1/(1-p)).
 
@@ -183,3 +217,10 @@ class Dropout1d(Dropout2d):
 
     def forward(self, input: Tensor) -> Tensor:
         return CF.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout2d):
+    """Zero whole channels of (N, C, D, H, W) with probability ``p`` in training."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return CF.dropout3d(input, self.p, self.training, self.inplace)

@@ -275,6 +275,58 @@ def _bins(size, n_out, dtype):
     return (inside / (end - start)[:, None]).astype(dtype)
 
 
+def _bin_edges(size, n_out):
+    """PyTorch's adaptive bins: start_i = floor(i*size/n), end_i = ceil((i+1)*size/n)."""
+    i = np.arange(n_out)
+    return (i * size) // n_out, -((-(i + 1) * size) // n_out)
+
+
+class AdaptiveMaxPool2d(Function):
+    """y[n,c,i,j] = max of x[n, c] over bin (i, j)   (PyTorch's bins, as adaptive_avg_pool2d)
+    grad_x = g routed to each bin's (first) maximum, summed where bins overlap
+
+    One vectorised max per output cell (Ho*Wo of them, e.g. 1 for global pooling): the loop
+    runs over bins, never over input pixels.
+    """
+
+    __slots__ = ("flat", "shape")
+    _raw = True
+    node_name = "AdaptiveMaxPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, out_hw):
+        y, idx = adaptive_max_forward(x, out_hw)
+        N, C, H, W = x.shape
+        ctx.shape = x.shape
+        # each winner's position in the flattened (N*C*H*W,) input
+        ctx.flat = ((np.arange(N * C) * (H * W)).reshape(N, C, 1, 1) + idx).reshape(-1)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        ns = ctx.ns
+        n = int(np.prod(ctx.shape))
+        return ns.reshape(ns.index_add((n,), ctx.flat, ns.reshape(g, (-1,))), ctx.shape), None
+
+
+def adaptive_max_forward(x, out_hw):
+    """Values (N, C, Ho, Wo) and PyTorch's indices (h*W + w of each bin's first maximum)."""
+    N, C, H, W = x.shape
+    Ho, Wo = out_hw
+    hs, he = _bin_edges(H, Ho)
+    ws, we = _bin_edges(W, Wo)
+    y = np.empty((N, C, Ho, Wo), dtype=x.dtype)
+    idx = np.empty((N, C, Ho, Wo), dtype=np.int64)
+    for i in range(Ho):
+        for j in range(Wo):
+            width = we[j] - ws[j]
+            region = x[:, :, hs[i]:he[i], ws[j]:we[j]].reshape(N, C, -1)  # (N, C, bin pixels)
+            a = region.argmax(axis=-1)  # the first maximum, as PyTorch keeps
+            y[:, :, i, j] = np.take_along_axis(region, a[..., None], axis=-1)[..., 0]
+            idx[:, :, i, j] = (hs[i] + a // width) * W + ws[j] + a % width
+    return y, idx
+
+
 class UpsampleNearest2d(Function):
     """y[n,c,h,w] = x[n, c, src_h[h], src_w[w]],  src = min(floor(dst * scale), size - 1)
     grad_x = g summed into the source pixels
@@ -485,3 +537,44 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     cols = np.minimum(np.floor(np.arange(out_hw[1]) * np.float32(scales[1])).astype(np.int64),
                       in_hw[1] - 1)
     return UpsampleNearest2d.apply(input, rows, cols)
+
+
+def _adaptive_size(output_size, h, w):
+    out = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    out = (h if out[0] is None else int(out[0]), w if out[1] is None else int(out[1]))
+    if out[0] <= 0 or out[1] <= 0:
+        raise RuntimeError(f"adaptive pooling: output_size must be positive, got {out}")
+    return out
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed (Ho, Wo) whatever the input size (``None`` keeps a dim).
+
+    >>> import glassgrad as gg, glassgrad.nn.functional as F
+    >>> F.adaptive_max_pool2d(gg.arange(16.0).reshape(1, 1, 4, 4), 1).tolist()
+    [[[[15.0]]]]
+    """
+    from ..tensor import _wrap
+
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got "
+                           f"{list(input.shape)}")
+    unbatched = input.ndim == 3
+    x = input.unsqueeze(0) if unbatched else input
+    out = _adaptive_size(output_size, x.shape[2], x.shape[3])
+    y = AdaptiveMaxPool2d.apply(x, out)
+    if unbatched:
+        y = y.squeeze(0)
+    if not return_indices:
+        return y
+    _, idx = adaptive_max_forward(x._data, out)
+    return y, _wrap(idx[0] if unbatched else idx, False, None)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, L) to a fixed length."""
+    n = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
+    res = adaptive_max_pool2d(input.unsqueeze(-2), (1, int(n)), return_indices)
+    if not return_indices:
+        return res.squeeze(-2)
+    return res[0].squeeze(-2), res[1].squeeze(-2)
