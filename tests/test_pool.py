@@ -213,3 +213,37 @@ def test_adaptive_max_pool1d_and_modules_match_torch():
     assert gradgradcheck(lambda t: GF.adaptive_max_pool2d(t, (2, 3)), (x,))
     _close(GF.upsample(gg.tensor(x._data), scale_factor=2),
            TF.interpolate(torch.tensor(x._data), scale_factor=2), np.float64, "upsample")
+
+
+@pytest.mark.parametrize("nd, shape, kw, out", [
+    (2, (2, 3, 6, 6), {"kernel_size": 2}, None),
+    (2, (2, 3, 7, 5), {"kernel_size": 3, "stride": 2, "padding": 1}, (7, 5)),
+    (1, (2, 3, 9), {"kernel_size": 2}, (9,)),
+])
+def test_max_unpool_matches_torch(nd, shape, kw, out):
+    x = np.random.default_rng(17).standard_normal(shape)
+    pool, unpool = f"max_pool{nd}d", f"max_unpool{nd}d"
+    ty, ti = getattr(TF, pool)(torch.tensor(x), return_indices=True, **kw)
+    _, gi = getattr(GF, pool)(gg.tensor(x), return_indices=True, **kw)
+    gv, tv = _pair_of(ty.numpy())
+    extra = {"output_size": out} if out else {}
+    gu = getattr(GF, unpool)(gv, gi, **kw, **extra)
+    tu = getattr(TF, unpool)(tv, ti, **kw, **extra)
+    _close(gu, tu, np.float64, "max_unpool")
+    up = np.random.default_rng(18).standard_normal(tuple(tu.shape))
+    gu.backward(gg.tensor(up))
+    tu.backward(torch.tensor(up))
+    _close(gv.grad, tv.grad, np.float64, "grad")
+    assert gu.grad_fn.name() == tu.grad_fn.name() or nd == 1
+    name = f"MaxUnpool{nd}d"
+    assert repr(getattr(gnn, name)(**kw)) == repr(getattr(torch.nn, name)(**kw))
+
+
+def _pair_of(x):
+    return gg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+
+
+def test_max_unpool_rejects_indices_outside_the_output():
+    y, i = GF.max_pool2d(gg.randn(1, 2, 5, 5), 2, return_indices=True)
+    with pytest.raises(RuntimeError, match="Found an invalid max index"):
+        GF.max_unpool2d(y, i, 2)

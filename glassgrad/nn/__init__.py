@@ -133,6 +133,8 @@ from .pooling import (
     Dropout3d,
     MaxPool1d,
     MaxPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
     Upsample,
     UpsamplingNearest2d,
 )
@@ -158,6 +160,8 @@ __all__ += [
     "LocalResponseNorm",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
     "Unfold",
     "Upsample",
     "UpsamplingNearest2d",

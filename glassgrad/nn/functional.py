@@ -670,6 +670,8 @@ from ..ops.pool import (
     interpolate,
     max_pool1d,
     max_pool2d,
+    max_unpool1d,
+    max_unpool2d,
 )
 from ._cnn_functional import batch_norm, dropout1d, dropout2d, dropout3d, local_response_norm
 from ._losses import (
@@ -713,6 +715,8 @@ __all__ += [
     "local_response_norm",
     "max_pool1d",
     "max_pool2d",
+    "max_unpool1d",
+    "max_unpool2d",
     "unfold",
     "upsample",
 ]

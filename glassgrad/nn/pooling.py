@@ -48,6 +48,37 @@ class MaxPool1d(_MaxPoolNd):
                             self.ceil_mode, self.return_indices)
 
 
+class MaxUnpool2d(Module):
+    """Undo a ``MaxPool2d(return_indices=True)``: values back at their maxima, zeros elsewhere.
+
+    >>> import glassgrad as gg
+    >>> gg.nn.MaxUnpool2d(2)
+    MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))
+    """
+
+    _nd = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        nd = self._nd
+        self.kernel_size = P._tuple(kernel_size, nd, "kernel_size")
+        self.stride = P._tuple(stride if stride is not None else kernel_size, nd, "stride")
+        self.padding = P._tuple(padding, nd, "padding")
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        fn = P.max_unpool2d if self._nd == 2 else P.max_unpool1d
+        return fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool1d(MaxUnpool2d):
+    """Undo a ``MaxPool1d(return_indices=True)``."""
+
+    _nd = 1
+
+
 class AvgPool2d(Module):
     """2-D average pooling; ``stride`` defaults to ``kernel_size``.
 

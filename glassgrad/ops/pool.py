@@ -327,6 +327,29 @@ def adaptive_max_forward(x, out_hw):
     return y, idx
 
 
+class MaxUnpool2d(Function):
+    """y[n, c].flat[indices[n, c]] = x[n, c]   (zeros elsewhere: max_pool2d's routing undone)
+    grad_x = g[n, c].flat[indices[n, c]]
+    """
+
+    __slots__ = ("flat", "shape")
+    _raw = True
+    node_name = "MaxUnpool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, flat, out_shape):
+        ctx.flat = flat
+        ctx.shape = x.shape
+        y = np.zeros(int(np.prod(out_shape)), dtype=x.dtype)
+        y[flat] = x.reshape(-1)
+        return y.reshape(out_shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        ns = ctx.ns
+        return ns.reshape(ns.gather(ns.reshape(g, (-1,)), ctx.flat), ctx.shape), None, None
+
+
 class UpsampleNearest2d(Function):
     """y[n,c,h,w] = x[n, c, src_h[h], src_w[w]],  src = min(floor(dst * scale), size - 1)
     grad_x = g summed into the source pixels
@@ -578,3 +601,47 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     if not return_indices:
         return res.squeeze(-2)
     return res[0].squeeze(-2), res[1].squeeze(-2)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Put each value back where ``max_pool2d(..., return_indices=True)`` found it; zeros
+    elsewhere. Default output size: ``(in - 1) * stride - 2 * padding + kernel_size``.
+
+    >>> import glassgrad as gg, glassgrad.nn.functional as F
+    >>> y, i = F.max_pool2d(gg.arange(4.0).reshape(1, 1, 2, 2), 2, return_indices=True)
+    >>> F.max_unpool2d(y, i, 2).tolist()
+    [[[[0.0, 0.0], [0.0, 3.0]]]]
+    """
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The 1-D ``max_unpool2d``: (N, C, L) values and max_pool1d's indices."""
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def _max_unpool(op, nd, input, indices, kernel_size, stride, padding, output_size):
+    k = _tuple(kernel_size, nd, "kernel_size")
+    s = k if stride is None else _tuple(stride, nd, "stride")
+    p = _tuple(padding, nd, "padding")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"{op}: expected shape of indices to be same as that of the input "
+                           f"tensor ({list(input.shape)}) but got indices tensor with shape: "
+                           f"{list(indices.shape)}")
+    spatial = tuple(input.shape[-nd:])
+    if output_size is None:
+        out = tuple((i - 1) * st - 2 * pd + kk for i, st, pd, kk in zip(spatial, s, p, k))
+    else:
+        out = tuple(int(v) for v in output_size)[-nd:]
+    lead = tuple(input.shape[:-nd])
+    planes = int(np.prod(lead)) if lead else 1
+    size = int(np.prod(out))
+    idx = indices._data.reshape(planes, -1).astype(np.int64)
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = int(idx.max()) if idx.max() >= size else int(idx.min())
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
+                           f"{'x'.join(str(v) for v in out)})")
+    flat = (idx + (np.arange(planes) * size)[:, None]).reshape(-1)
+    return MaxUnpool2d.apply(input, flat, lead + out)
