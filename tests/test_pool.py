@@ -247,3 +247,29 @@ def test_max_unpool_rejects_indices_outside_the_output():
     y, i = GF.max_pool2d(gg.randn(1, 2, 5, 5), 2, return_indices=True)
     with pytest.raises(RuntimeError, match="Found an invalid max index"):
         GF.max_unpool2d(y, i, 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape, kw", [
+    ((2, 3, 4, 5), {"scale_factor": 2, "mode": "bilinear"}),
+    ((2, 3, 4, 5), {"scale_factor": 2, "mode": "bilinear", "align_corners": True}),
+    ((2, 3, 4, 5), {"size": (7, 3), "mode": "bilinear"}),
+    ((2, 3, 4, 5), {"scale_factor": 1.7, "mode": "bilinear"}),
+    ((2, 3, 4, 5), {"size": (1, 1), "mode": "bilinear", "align_corners": True}),
+    ((2, 3, 6), {"scale_factor": 2.5, "mode": "linear"}),
+    ((2, 3, 6), {"size": 4, "mode": "linear", "align_corners": True}),
+])
+def test_interpolate_linear_modes_match_torch(shape, kw, dtype):
+    _compare("interpolate", shape, dtype, **kw)
+
+
+def test_bilinear_modules_and_gradgradcheck():
+    for g, t in [(gnn.Upsample(scale_factor=2, mode="bilinear"),
+                  torch.nn.Upsample(scale_factor=2, mode="bilinear")),
+                 (gnn.UpsamplingBilinear2d(scale_factor=2),
+                  torch.nn.UpsamplingBilinear2d(scale_factor=2))]:
+        assert repr(g) == repr(t)
+        x = np.random.default_rng(19).standard_normal((1, 2, 3, 4))
+        _close(g(gg.tensor(x)), t(torch.tensor(x)), np.float64, repr(g))
+    x = gg.tensor(np.random.default_rng(20).standard_normal((1, 2, 3, 3)), requires_grad=True)
+    assert gradgradcheck(lambda t: GF.interpolate(t, scale_factor=2, mode="bilinear"), (x,))

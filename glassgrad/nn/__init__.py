@@ -136,6 +136,7 @@ from .pooling import (
     MaxUnpool1d,
     MaxUnpool2d,
     Upsample,
+    UpsamplingBilinear2d,
     UpsamplingNearest2d,
 )
 
@@ -164,5 +165,6 @@ __all__ += [
     "MaxUnpool2d",
     "Unfold",
     "Upsample",
+    "UpsamplingBilinear2d",
     "UpsamplingNearest2d",
 ]

@@ -183,7 +183,7 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
 
 
 class Upsample(Module):
-    """Resize images (``mode='nearest'`` only).
+    """Resize images (``mode``: 'nearest', 'bilinear', or 'linear' for (N, C, L)).
 
     >>> import glassgrad as gg
     >>> gg.nn.Upsample(scale_factor=2)
@@ -219,6 +219,13 @@ class UpsamplingNearest2d(Upsample):
 
     def __init__(self, size=None, scale_factor=None) -> None:
         super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """``Upsample(mode='bilinear', align_corners=True)`` (PyTorch's older name)."""
+
+    def __init__(self, size=None, scale_factor=None) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class Dropout2d(Module):

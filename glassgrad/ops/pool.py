@@ -327,6 +327,65 @@ def adaptive_max_forward(x, out_hw):
     return y, idx
 
 
+class UpsampleBilinear2d(Function):
+    """y = A_h @ x @ A_w^T   (each output pixel a weighted mean of its 2x2 nearest inputs)
+    grad_x = A_h^T @ g @ A_w
+
+    ``A``: (n_out, n_in) interpolation matrices with two non-zeros per row (PyTorch's source
+    positions and weights); a 3-D (N, C, L) input uses A_w only (``mode='linear'``).
+    """
+
+    __slots__ = ("a_h", "a_w")
+    _raw = True
+    node_name = "UpsampleBilinear2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, a_h, a_w):
+        ctx.a_h = a_h
+        ctx.a_w = a_w
+        y = np.matmul(x, a_w.T)  # (..., H, W) @ (W, Wo) -> (..., H, Wo)
+        return y if a_h is None else np.matmul(a_h, y)  # (Ho, H) @ that -> (..., Ho, Wo)
+
+    @staticmethod
+    def backward(ctx, g):
+        ns = ctx.ns
+        a_h, a_w = ctx.a_h, ctx.a_w
+        if state.higher:
+            from ..tensor import _wrap
+
+            a_w = _wrap(a_w, False, None)
+            a_h = None if a_h is None else _wrap(a_h, False, None)
+        if a_h is not None:
+            g = ns.matmul(a_h.T, g)
+        return ns.matmul(g, a_w), None, None
+
+
+class UpsampleLinear1d(UpsampleBilinear2d):
+    """y = x @ A^T   (each output sample a weighted mean of its 2 nearest inputs)
+    grad_x = g @ A
+    """
+
+    __slots__ = ()
+    node_name = "UpsampleLinear1DBackward0"
+
+
+def _linear_weights(n_in, n_out, scale, align_corners, dtype):
+    """(n_out, n_in) linear-interpolation matrix with PyTorch's source positions."""
+    dst = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        src = dst * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out)
+    else:
+        src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    lam = src - i0
+    a = np.zeros((n_out, n_in))
+    rows = np.arange(n_out)
+    np.add.at(a, (rows, i0), 1 - lam)
+    np.add.at(a, (rows, i1), lam)
+    return a.astype(dtype)
+
+
 class MaxUnpool2d(Function):
     """y[n, c].flat[indices[n, c]] = x[n, c]   (zeros elsewhere: max_pool2d's routing undone)
     grad_x = g[n, c].flat[indices[n, c]]
@@ -530,35 +589,48 @@ def adaptive_avg_pool1d(input, output_size):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize (N, C, H, W) images; only ``mode='nearest'`` (PyTorch's default) is supported.
+    """Resize images: ``mode='nearest'`` (PyTorch's default) or ``'bilinear'`` on (N, C, H, W),
+    ``'linear'`` on (N, C, L).
 
     >>> import glassgrad as gg, glassgrad.nn.functional as F
     >>> F.interpolate(gg.tensor([[[[1.0, 2.0]]]]), scale_factor=2).tolist()
     [[[[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0]]]]
     """
-    if mode != "nearest":
+    modes = {"nearest": 4, "bilinear": 4, "linear": 3}
+    if mode not in modes:
         raise NotImplementedError(f"interpolate: mode '{mode}' is not available in glassgrad "
-                                  "yet (only 'nearest')")
-    if input.ndim != 4:
-        raise NotImplementedError(f"interpolate: glassgrad supports 4-D (N, C, H, W) input, "
-                                  f"got {list(input.shape)}")
+                                  "yet (use 'nearest', 'bilinear' or 'linear')")
+    nd = modes[mode] - 2
+    if input.ndim != modes[mode]:
+        raise NotImplementedError(f"interpolate: mode '{mode}' takes {modes[mode]}-D input in "
+                                  f"glassgrad, got {list(input.shape)}")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
     if (size is None) == (scale_factor is None):
         raise ValueError("only one of size or scale_factor should be defined")
-    in_hw = tuple(input.shape[2:])
+    in_sz = tuple(input.shape[2:])
     if size is not None:
-        out_hw = _tuple(size, 2, "size")
-        scales = [i / o for i, o in zip(in_hw, out_hw)]
+        out_sz = _tuple(size, nd, "size")
+        scales = [i / o for i, o in zip(in_sz, out_sz)]
     else:
-        sf = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * 2
-        out_hw = tuple(int(np.floor(i * float(f))) for i, f in zip(in_hw, sf))
+        sf = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * nd
+        out_sz = tuple(int(np.floor(i * float(f))) for i, f in zip(in_sz, sf))
         if recompute_scale_factor:
-            scales = [i / o for i, o in zip(in_hw, out_hw)]
+            scales = [i / o for i, o in zip(in_sz, out_sz)]
         else:
             scales = [1.0 / float(f) for f in sf]
-    rows = np.minimum(np.floor(np.arange(out_hw[0]) * np.float32(scales[0])).astype(np.int64),
-                      in_hw[0] - 1)
-    cols = np.minimum(np.floor(np.arange(out_hw[1]) * np.float32(scales[1])).astype(np.int64),
-                      in_hw[1] - 1)
+    if mode != "nearest":
+        dtype = input._data.dtype
+        mats = [_linear_weights(i, o, sc, bool(align_corners), dtype)
+                for i, o, sc in zip(in_sz, out_sz, scales)]
+        if nd == 1:
+            return UpsampleLinear1d.apply(input, None, mats[0])
+        return UpsampleBilinear2d.apply(input, mats[0], mats[1])
+    rows = np.minimum(np.floor(np.arange(out_sz[0]) * np.float32(scales[0])).astype(np.int64),
+                      in_sz[0] - 1)
+    cols = np.minimum(np.floor(np.arange(out_sz[1]) * np.float32(scales[1])).astype(np.int64),
+                      in_sz[1] - 1)
     return UpsampleNearest2d.apply(input, rows, cols)
 
 
