@@ -1738,6 +1738,67 @@ class Tensor:
     def index_add_(self, dim, index, source, *, alpha=1):
         return self._inplace_from(lambda t: t.index_add(dim, index, source, alpha=alpha), source)
 
+    # in-place versions of one-input math: recorded as the out-of-place op (torch's node names)
+    def relu_(self):
+        return self._inplace_from(Tensor.relu, None)
+
+    def exp_(self):
+        return self._inplace_from(Tensor.exp, None)
+
+    def log_(self):
+        return self._inplace_from(Tensor.log, None)
+
+    def sqrt_(self):
+        return self._inplace_from(Tensor.sqrt, None)
+
+    def sigmoid_(self):
+        return self._inplace_from(Tensor.sigmoid, None)
+
+    def tanh_(self):
+        return self._inplace_from(Tensor.tanh, None)
+
+    def abs_(self):
+        return self._inplace_from(Tensor.abs, None)
+
+    def neg_(self):
+        return self._inplace_from(Tensor.neg, None)
+
+    def sin_(self):
+        return self._inplace_from(Tensor.sin, None)
+
+    def cos_(self):
+        return self._inplace_from(Tensor.cos, None)
+
+    def square_(self):
+        return self._inplace_from(Tensor.square, None)
+
+    def reciprocal_(self):
+        return self._inplace_from(Tensor.reciprocal, None)
+
+    def floor_(self):
+        return self._inplace_from(Tensor.floor, None)
+
+    def ceil_(self):
+        return self._inplace_from(Tensor.ceil, None)
+
+    def round_(self, decimals=0):
+        return self._inplace_from(lambda t: t.round(decimals), None)
+
+    def trunc_(self):
+        return self._inplace_from(Tensor.trunc, None)
+
+    def clamp_min(self, min):  # noqa: A002
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):  # noqa: A002
+        return self.clamp(max=max)
+
+    def clamp_min_(self, min):  # noqa: A002
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max):  # noqa: A002
+        return self.clamp_(max=max)
+
     def _inplace_from(self, op, other):
         """Run the out-of-place ``op`` and write its result into this tensor (recorded like
         masked_fill_: a stand-in carries the old history)."""
@@ -2298,10 +2359,12 @@ from .autograd import function as _function  # noqa: E402
 _function._bind(Tensor, _wrap)
 
 from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
-    Abs, Acos, Add, Asin, Atan, Atan2, Ceil, Clamp, Clone, Cos, Cosh, Div, Exp, Expm1, Floor, Fmod,
-    FmodScalar, Lerp, LerpTensor, Log, Log1p, Log2, Log10, Maximum, Minimum, Mul, Neg, Pow,
-    PowTensor, RDiv, Reciprocal, Relu, Remainder, RemainderScalar, Round, RoundDecimals, RPow,
-    Rsqrt, RSub, Sigmoid, Sign, Sin, Sinh, Sqrt, Sub, Tan, Tanh, Trunc,
+    Add, Atan2, Clamp, Clone, Div, Fmod, FmodScalar, Lerp, LerpTensor, Maximum, Minimum, Mul, Neg,
+    Pow, PowTensor, RDiv, Remainder, RemainderScalar, RPow, RSub, Sub,
+)
+from .ops.unary import (  # noqa: E402
+    Abs, Acos, Asin, Atan, Ceil, Cos, Cosh, Exp, Expm1, Floor, Log, Log10, Log1p, Log2, Reciprocal,
+    Relu, Round, RoundDecimals, Rsqrt, Sigmoid, Sign, Sin, Sinh, Sqrt, Tan, Tanh, Trunc,
 )
 from .ops.indexing import (  # noqa: E402
     CopySlices, DiagEmbed, Diagonal, Gather, Index, IndexAdd, IndexPut, IndexSelect, MaskedSelect,

@@ -52,3 +52,14 @@ def test_status_matches_what_a_script_sees():
 def test_main_check_and_print(capsys):
     assert compat.main([]) == 0
     assert capsys.readouterr().out.startswith("# glassgrad and PyTorch")
+
+
+def test_write_then_check(tmp_path, monkeypatch, capsys):
+    doc = tmp_path / "docs" / "compat.md"
+    monkeypatch.setattr(compat, "DOC", doc)
+    assert compat.main(["--check"]) == 1  # missing
+    assert compat.main(["--write"]) == 0
+    assert compat.main(["--check"]) == 0
+    doc.write_text(doc.read_text().replace("not yet", "soon"))
+    assert compat.main(["--check"]) == 1
+    assert "out of date" in capsys.readouterr().out

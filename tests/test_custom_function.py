@@ -352,3 +352,25 @@ def test_saving_the_output_makes_no_reference_cycle():
         assert node() is None, "the node outlived its output: a reference cycle"
     finally:
         gc.enable()
+
+
+def test_calling_an_instance_gives_torchs_legacy_error():
+    for lib in (gg, torch):
+        class Double(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        with pytest.raises(RuntimeError, match="Legacy autograd function"), \
+                pytest.warns(DeprecationWarning) if lib is torch else _nullcontext():
+            Double()(lib.ones(1))
+
+
+def _nullcontext():
+    import contextlib
+
+    return contextlib.nullcontext()

@@ -237,6 +237,7 @@ REDUCERS = {  # name -> (takes a dim tuple, needs a dim)
     "sum": (True, False), "mean": (True, False), "var": (True, False), "std": (True, False),
     "amax": (True, False), "amin": (True, False), "logsumexp": (True, True),
     "prod": (False, False), "max_dim": (False, True), "min_dim": (False, True),
+    "norm": (True, False), "cumsum": (False, True),
 }
 
 
@@ -255,6 +256,8 @@ def _reduction(draw):
         choices.append(st.none())
     dim = draw(st.one_of(*choices))
     kwargs = {} if dim is None else {"dim": dim, "keepdim": draw(st.booleans())}
+    if name == "cumsum":
+        kwargs.pop("keepdim")
     return name, shape, kwargs
 
 
@@ -263,7 +266,7 @@ def _reduction(draw):
 def test_hypothesis_reductions(red, seed):
     name, shape, kwargs = red
     spec = SPEC_BY_NAME[name]
-    if name in ("amax", "amin", "max_dim", "min_dim"):
+    if name in ("amax", "amin", "max_dim", "min_dim", "norm"):
         spec = _with_maker(spec, distinct)
     _check_random(spec, (shape,), kwargs, seed)
 
@@ -354,6 +357,24 @@ def test_integer_index_of_a_vector_is_a_0d_view():
     r = x[1]
     r += 10
     assert x.tolist() == [0.0, 11.0, 2.0] and r.dim() == 0
+
+
+@pytest.mark.parametrize("key", [1, (slice(1, None), 2), [0, 2], "mask"])
+def test_augmented_index_assignment_matches_torch(key):
+    """``y[key] += v`` is getitem, an in-place add on the result, then setitem."""
+    results = []
+    for m in (gg, torch):
+        k = key
+        if key == "mask":
+            k = m.tensor([True, False, True])
+        x = m.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+        v = m.tensor([2.0], requires_grad=True)
+        y = x * 1.0
+        y[k] += v * 3
+        (y * m.tensor(np.arange(12.0).reshape(3, 4))).sum().backward()
+        results.append([np.array(t.detach().tolist()) for t in (y, x.grad, v.grad)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs)
 
 
 def test_setitem_without_grad_writes_in_place():

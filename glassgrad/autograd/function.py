@@ -310,6 +310,13 @@ class Function:
     def forward(ctx, *args, **kwargs):
         raise NotImplementedError("You must implement the forward function for custom Function.")
 
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use "
+            "new-style autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+        )
+
     @staticmethod
     def setup_context(ctx, inputs, output):
         """Optional (PyTorch 2 style): save for backward here instead of in ``forward``."""

@@ -357,7 +357,9 @@ class Im2Col(Function):
     @staticmethod
     def forward(ctx, x, geo):
         ctx.geo = geo
-        return im2col(x, geo)  # (N, K, L)
+        cols = im2col(x, geo)  # (N, K, L)
+        # a 1x1 kernel's columns can be a read-only view of x: hand out an array of our own
+        return cols if cols.flags.owndata else cols.copy()
 
     @staticmethod
     def backward(ctx, g):
@@ -384,7 +386,8 @@ class Col2Im(Function):
     def backward(ctx, g):
         if state.higher:
             return Im2Col.apply(g, ctx.geo), None
-        return im2col(g, ctx.geo), None
+        cols = im2col(g, ctx.geo)
+        return (cols if cols.flags.owndata else cols.copy()), None
 
 
 def _stride(geo):
