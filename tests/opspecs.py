@@ -186,6 +186,12 @@ spec("rsub", lambda m, x: 2.5 - x, UNARY_SHAPES, kind="unary")
 spec("rdiv", lambda m, x: 2.0 / x, UNARY_SHAPES, away_from_zero(0.5), kind="unary",
      name_check=False, notes="torch records 2/x as reciprocal then mul")
 spec("clone", lambda m, x: x.clone(), UNARY_SHAPES, kind="unary")
+spec("relu_inplace", lambda m, x: (x * 1.0).relu_(), [case((3, 4))], away_from_zero(),
+     notes="in-place on a non-leaf: recorded with the out-of-place node's name")
+spec("exp_inplace", lambda m, x: (x * 1.0).exp_(), [case((3, 4))])
+spec("sigmoid_inplace", lambda m, x: (x * 1.0).sigmoid_(), [case((3, 4))])
+spec("clamp_min_inplace", lambda m, x: (x * 1.0).clamp_min_(0.3), [case((3, 4))],
+     name_check=False, notes="torch shows ClampMinBackward0")
 spec("tan", lambda m, x: m.tan(x), UNARY_SHAPES, uniform(-1.2, 1.2), kind="unary")
 spec("asin", lambda m, x: m.asin(x), UNARY_SHAPES, uniform(-0.9, 0.9), kind="unary")
 spec("acos", lambda m, x: m.acos(x), UNARY_SHAPES, uniform(-0.9, 0.9), kind="unary")

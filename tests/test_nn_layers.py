@@ -10,6 +10,7 @@ import pytest
 import glassgrad as gg
 import glassgrad.nn.functional as F
 from glassgrad import nn
+from glassgrad.ops import nnops
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -454,6 +455,7 @@ def _ho_cases():
         "pad_reflect": (lambda x: F.pad(x, (2, 1), mode="reflect"), (T(2, 3, 4),)),
         "pad_circular": (lambda x: F.pad(x, (1, 2, 1, 0), mode="circular"), (T(1, 3, 4),)),
         "erf": (gg.erf, (T(3, 4),)),
+        "lstm_cell": (lambda gates, c: nnops.LstmCell.apply(gates, c), (T(2, 12), T(2, 3))),
         "mse": (F.mse_loss, (T(3, 4), T(3, 4))),
         "smooth_l1": (lambda x, y: F.smooth_l1_loss(x, y, beta=0.5), (T(3, 4), T(3, 4))),
         "huber": (lambda x, y: F.huber_loss(x, y, reduction="none"), (T(3, 4), T(3, 4))),

@@ -1,7 +1,8 @@
 """Recurrent layers: ``RNN``, ``LSTM``, ``GRU`` and their cells, with PyTorch's parameter names,
 gate order and initialisation (U(-1/sqrt(hidden), 1/sqrt(hidden)) for every weight and bias), so
-state dicts move between the two. Composed from Linear ops, one step at a time: backpropagation
-through time is the ordinary backward through the unrolled graph.
+state dicts move between the two. Composed from Linear ops (the input projections of all time
+steps in one matmul) and, for the LSTM, one fused cell op per step; backpropagation through
+time is the ordinary backward through the unrolled graph.
 
     RNN:   h' = tanh(W_ih x + b_ih + W_hh h + b_hh)                 (or relu)
     LSTM:  i, f, g, o = split(W_ih x + b_ih + W_hh h + b_hh)          (gate order i, f, g, o)
@@ -15,6 +16,7 @@ from __future__ import annotations
 import math
 
 from .. import creation
+from ..ops import nnops
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -44,16 +46,15 @@ def _wrap_const(array):
     return _wrap(array, False, None)
 
 
-def _rnn_step(mode, x, h, w_ih, w_hh, b_ih, b_hh):
-    """One time step: x (N, in), h (N, H) or (h, c) for LSTM -> the new state."""
+def _rnn_step(mode, gi, h, w_hh, b_hh):
+    """One time step from gi = W_ih x + b_ih (N, gates * H) and the state h (N, H), or (h, c)
+    for LSTM -> the new state."""
     if mode == "LSTM":
         h, c = h
-        gates = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)
-        i, f, g, o = gates.chunk(4, -1)
-        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-        return o.sigmoid() * c.tanh(), c
+        hc = nnops.LstmCell.apply(gi + F.linear(h, w_hh, b_hh), c)  # (N, 2H): [h', c']
+        hid = c.shape[-1]
+        return hc[..., :hid], hc[..., hid:]
     if mode == "GRU":
-        gi = F.linear(x, w_ih, b_ih)
         gh = F.linear(h, w_hh, b_hh)
         i_r, i_z, i_n = gi.chunk(3, -1)
         h_r, h_z, h_n = gh.chunk(3, -1)
@@ -61,7 +62,7 @@ def _rnn_step(mode, x, h, w_ih, w_hh, b_ih, b_hh):
         z = (i_z + h_z).sigmoid()
         n = (i_n + r * h_n).tanh()
         return (1 - z) * n + z * h
-    pre = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)
+    pre = gi + F.linear(h, w_hh, b_hh)
     return pre.tanh() if mode == "RNN_TANH" else pre.relu()
 
 
@@ -212,12 +213,14 @@ class RNNBase(Module):
             outs = []
             for d in range(num_dir):
                 k = layer * num_dir + d
-                w = self._weights(layer, d)
+                w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
+                # the input projection of every time step in one matmul: (T, N, gates * H)
+                gi_all = F.linear(layer_input, w_ih, b_ih)
                 state = (h0[k], c0[k]) if is_lstm else h0[k]
                 steps = range(seq_len - 1, -1, -1) if d == 1 else range(seq_len)
                 hs = [None] * seq_len
                 for t in steps:
-                    new = _rnn_step(self.mode, layer_input[t], state, *w)
+                    new = _rnn_step(self.mode, gi_all[t], state, w_hh, b_hh)
                     if masks is not None:  # finished sequences keep their state
                         if is_lstm:
                             new = (where(masks[t], new[0], state[0]),
@@ -331,8 +334,8 @@ class RNNCellBase(Module):
             hx = (zeros, zeros) if is_lstm else zeros
         elif not batched:
             hx = tuple(h.unsqueeze(0) for h in hx) if is_lstm else hx.unsqueeze(0)
-        out = _rnn_step(self.mode, x, hx, self.weight_ih, self.weight_hh, self.bias_ih,
-                        self.bias_hh)
+        out = _rnn_step(self.mode, F.linear(x, self.weight_ih, self.bias_ih), hx,
+                        self.weight_hh, self.bias_hh)
         if not batched:
             out = tuple(o.squeeze(0) for o in out) if is_lstm else out.squeeze(0)
         return out
