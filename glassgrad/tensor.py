@@ -567,6 +567,8 @@ class Tensor:
         PyTorch rebases an in-place op's history.
         """
         self._check_inplace()
+        if not self._data.flags.writeable:
+            raise RuntimeError(_OVERLAP_MSG)  # an expand()ed view: elements share memory
         other_rg = isinstance(other, Tensor) and other.requires_grad
         if _mode.enabled and (self.requires_grad or other_rg):
             old = _wrap(self._data.copy(), self.requires_grad, self.grad_fn)
@@ -587,9 +589,12 @@ class Tensor:
             # the node saved the snapshot and its own fresh output, never this tensor's memory,
             # so later in-place changes to this tensor cannot corrupt its backward
             np.copyto(self._data, out, casting="unsafe")
+            view_fn = self.grad_fn
             self.grad_fn = res.grad_fn
             self.requires_grad = True
             _counter(self)[0] += 1
+            if view_fn is not None and view_fn.inputs:
+                _inplace_on_view(self, view_fn)
             return self
         with _NoGrad():
             res = op.apply(self, other, *extra)
@@ -1530,22 +1535,20 @@ class Tensor:
             if isinstance(value, Tensor):
                 value = value.reshape(v_shape)
         if _mode.enabled and (self.requires_grad or v_rg):
-            if isinstance(self.grad_fn, _BasicIndex):
-                # PyTorch rebases the base tensor's history (CopySlices on the base); glassgrad
-                # tracks no bases, so recording here would leave the base's gradient wrong
-                raise RuntimeError(
-                    f"glassgrad: in-place assignment into a view ({self.grad_fn.name()}) that "
-                    "is part of a graph is not supported; index the base tensor in one step "
-                    "instead, e.g. x[i, j] = v rather than x[i][j] = v"
-                )
             old = _wrap(self._data, self.requires_grad, self.grad_fn)
             if not isinstance(value, Tensor):
                 value = _wrap(v_data.astype(self._data.dtype, copy=False), False, None)
+            _function.state.epoch += 1  # a rebase: earlier consumers keep the old history
             res = (IndexPut if advanced else CopySlices).apply(old, value, key)
             # the node keeps no reference to this tensor's memory, so writing into it is safe
             np.copyto(self._data, res._data)
+            view_fn = self.grad_fn
             self.grad_fn = res.grad_fn
             self.requires_grad = True
+            _counter(self)[0] += 1
+            if view_fn is not None and view_fn.inputs:
+                _inplace_on_view(self, view_fn)  # x[i][j] = v: x records it too
+            return
         else:
             self._data[key] = v_data
         _counter(self)[0] += 1
@@ -2113,6 +2116,55 @@ _BOOL_SUB_MSG = (
     "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
     "invert a mask, use the `~` or `logical_not()` operator instead."
 )
+
+
+_OVERLAP_MSG = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation."
+)
+
+
+def _inplace_on_view(view, view_fn) -> None:
+    """``view`` (made from a base tensor by ``view_fn``, sharing its memory) was changed in
+    place: the base must record it too, or gradients through the base skip the change.
+
+    As PyTorch does: the base's history becomes CopySlices(old base, new view values) and the
+    view is read again from the new base. Repeats up the chain of views.
+    """
+    from .ops.inplace import AsView, ViewScatter, view_of
+
+    while True:
+        kind = type(view_fn)
+        if kind is ViewScatter or kind is CopySlices or kind is IndexPut:
+            return  # rebasing nodes: their first input is a snapshot, not a base
+        base = view_fn.inputs[1] if kind is AsView else view_fn.inputs[0]
+        if base is None or not np.may_share_memory(view._data, base._data):
+            return  # not a view (or of a base that needs no gradient)
+        b = base._data
+        if not b.flags.c_contiguous or view._data.dtype != b.dtype:
+            return  # a layout the stride arithmetic below does not cover
+        offset = view._data.__array_interface__["data"][0] - b.__array_interface__["data"][0]
+        region = (view._data.shape, view._data.strides, offset)
+        mark = np.zeros(b.shape, dtype=b.dtype)
+        view_of(mark, region)[...] = 1
+        if np.count_nonzero(mark) != view._data.size:
+            raise RuntimeError(_OVERLAP_MSG)
+        keep = (mark == 0).astype(b.dtype)
+        # snapshots as edges: later rebases of these live tensors must not reroute this node
+        old_base = _wrap(b, base.requires_grad, base.grad_fn)
+        new_view = _wrap(view._data, True, view.grad_fn)
+        _function.state.epoch += 1
+        scatter = ViewScatter.apply(old_base, new_view, region, keep)
+        base_fn = base.grad_fn
+        base.grad_fn = scatter.grad_fn
+        base.requires_grad = True
+        if base._vc is not view._vc:  # views made by indexing already share the counter
+            _counter(base)[0] += 1
+        new_view = _wrap(view._data, True, view.grad_fn)
+        view.grad_fn = AsView.apply(new_view, base, region).grad_fn
+        if base_fn is None or not base_fn.inputs:
+            return
+        view, view_fn = base, base_fn
 
 
 def _check_cast(data, other) -> None:

@@ -488,3 +488,34 @@ def test_unfold_of_a_1x1_kernel_is_a_new_array():
     u = GF.unfold(x, 1)
     u.add_(1)  # writable, and x is untouched
     np.testing.assert_array_equal(x._data, before)
+
+
+@pytest.mark.parametrize("shape, size", [((2, 6, 5, 5), 3), ((2, 6, 5, 5), 4), ((2, 5, 7), 2),
+                                         ((2, 4, 3, 3, 3), 5)])
+def test_local_response_norm_matches_torch(shape, size):
+    x = np.random.default_rng(15).standard_normal(shape)
+    gx, tx = _pair(x)
+    gy = GF.local_response_norm(gx, size, alpha=0.1, beta=0.6, k=2.0)
+    ty = TF.local_response_norm(tx, size, alpha=0.1, beta=0.6, k=2.0)
+    _close(gy, ty, np.float64, "forward")
+    (gy * gy).sum().backward()
+    (ty * ty).sum().backward()
+    _close(gx.grad, tx.grad, np.float64, "grad")
+    assert repr(gnn.LocalResponseNorm(size)) == repr(torch.nn.LocalResponseNorm(size))
+
+
+def test_batchnorm3d_and_dropout3d():
+    rng = np.random.default_rng(16)
+    g, t = gnn.BatchNorm3d(3).double(), torch.nn.BatchNorm3d(3).double()
+    assert repr(g) == repr(t)
+    x = rng.standard_normal((2, 3, 2, 3, 4))
+    gx, tx = _pair(x)
+    gy, ty = g(gx), t(tx)
+    _close(gy, ty, np.float64, "forward")
+    gy.sum().backward()
+    ty.sum().backward()
+    _close(gx.grad, tx.grad, np.float64, "grad")
+    _close(g.running_var, t.running_var, np.float64, "running_var")
+    gg.manual_seed(0)
+    y = gnn.Dropout3d(0.5)(gg.ones(4, 8, 2, 2, 2))._data.reshape(4, 8, -1)
+    assert np.all((y == 0).all(-1) | (y == 2).all(-1))

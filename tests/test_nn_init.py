@@ -153,3 +153,14 @@ def test_default_layer_inits_follow_torch_rules():
     for m in (ln, bn):
         assert np.all(m.weight._data == 1) and np.all(m.bias._data == 0)
     assert np.all(bn.running_var._data == 1) and np.all(bn.running_mean._data == 0)
+
+
+def test_deprecated_names_warn_like_torch():
+    for name in ("uniform", "normal", "xavier_uniform", "kaiming_normal", "orthogonal"):
+        with pytest.warns(FutureWarning) as g_rec:
+            getattr(init, name)(gg.empty(3, 4))
+        with pytest.warns(FutureWarning) as t_rec:
+            getattr(TI, name)(torch.empty(3, 4))
+        assert str(g_rec[0].message) == str(t_rec[0].message)
+    with pytest.warns(FutureWarning):
+        assert np.all(init.constant(gg.empty(2), 0.5)._data == 0.5)

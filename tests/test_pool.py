@@ -189,3 +189,87 @@ def test_errors_use_torch_wording(call, message):
     with pytest.raises(RuntimeError) as g_err:
         call(GF, gg)
     assert message in str(g_err.value)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape, out", [((2, 3, 5, 7), (3, 4)), ((2, 3, 8, 8), 1),
+                                        ((2, 3, 5, 7), (5, None)), ((3, 5, 7), (2, 2)),
+                                        ((2, 3, 4, 4), (6, 6))])
+def test_adaptive_max_pool2d_matches_torch(shape, out, dtype):
+    _compare("adaptive_max_pool2d", shape, dtype, relu=True, output_size=out,
+             return_indices=True)
+
+
+def test_adaptive_max_pool1d_and_modules_match_torch():
+    _compare("adaptive_max_pool1d", (2, 3, 9), np.float64, output_size=4, return_indices=True)
+    for name, args in [("AdaptiveMaxPool2d", ((3, 3),)), ("AdaptiveMaxPool2d", (1,)),
+                       ("UpsamplingNearest2d", ())]:
+        kwargs = {"scale_factor": 2} if name == "UpsamplingNearest2d" else {}
+        g, t = getattr(gnn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+        assert repr(g) == repr(t)
+        x = np.random.default_rng(5).standard_normal((2, 3, 7, 6))
+        _close(g(gg.tensor(x)), t(torch.tensor(x)), np.float64, name)
+    x = gg.tensor(np.random.default_rng(6).standard_normal((1, 2, 5, 5)), requires_grad=True)
+    assert gradgradcheck(lambda t: GF.adaptive_max_pool2d(t, (2, 3)), (x,))
+    _close(GF.upsample(gg.tensor(x._data), scale_factor=2),
+           TF.interpolate(torch.tensor(x._data), scale_factor=2), np.float64, "upsample")
+
+
+@pytest.mark.parametrize("nd, shape, kw, out", [
+    (2, (2, 3, 6, 6), {"kernel_size": 2}, None),
+    (2, (2, 3, 7, 5), {"kernel_size": 3, "stride": 2, "padding": 1}, (7, 5)),
+    (1, (2, 3, 9), {"kernel_size": 2}, (9,)),
+])
+def test_max_unpool_matches_torch(nd, shape, kw, out):
+    x = np.random.default_rng(17).standard_normal(shape)
+    pool, unpool = f"max_pool{nd}d", f"max_unpool{nd}d"
+    ty, ti = getattr(TF, pool)(torch.tensor(x), return_indices=True, **kw)
+    _, gi = getattr(GF, pool)(gg.tensor(x), return_indices=True, **kw)
+    gv, tv = _pair_of(ty.numpy())
+    extra = {"output_size": out} if out else {}
+    gu = getattr(GF, unpool)(gv, gi, **kw, **extra)
+    tu = getattr(TF, unpool)(tv, ti, **kw, **extra)
+    _close(gu, tu, np.float64, "max_unpool")
+    up = np.random.default_rng(18).standard_normal(tuple(tu.shape))
+    gu.backward(gg.tensor(up))
+    tu.backward(torch.tensor(up))
+    _close(gv.grad, tv.grad, np.float64, "grad")
+    assert gu.grad_fn.name() == tu.grad_fn.name() or nd == 1
+    name = f"MaxUnpool{nd}d"
+    assert repr(getattr(gnn, name)(**kw)) == repr(getattr(torch.nn, name)(**kw))
+
+
+def _pair_of(x):
+    return gg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+
+
+def test_max_unpool_rejects_indices_outside_the_output():
+    y, i = GF.max_pool2d(gg.randn(1, 2, 5, 5), 2, return_indices=True)
+    with pytest.raises(RuntimeError, match="Found an invalid max index"):
+        GF.max_unpool2d(y, i, 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape, kw", [
+    ((2, 3, 4, 5), {"scale_factor": 2, "mode": "bilinear"}),
+    ((2, 3, 4, 5), {"scale_factor": 2, "mode": "bilinear", "align_corners": True}),
+    ((2, 3, 4, 5), {"size": (7, 3), "mode": "bilinear"}),
+    ((2, 3, 4, 5), {"scale_factor": 1.7, "mode": "bilinear"}),
+    ((2, 3, 4, 5), {"size": (1, 1), "mode": "bilinear", "align_corners": True}),
+    ((2, 3, 6), {"scale_factor": 2.5, "mode": "linear"}),
+    ((2, 3, 6), {"size": 4, "mode": "linear", "align_corners": True}),
+])
+def test_interpolate_linear_modes_match_torch(shape, kw, dtype):
+    _compare("interpolate", shape, dtype, **kw)
+
+
+def test_bilinear_modules_and_gradgradcheck():
+    for g, t in [(gnn.Upsample(scale_factor=2, mode="bilinear"),
+                  torch.nn.Upsample(scale_factor=2, mode="bilinear")),
+                 (gnn.UpsamplingBilinear2d(scale_factor=2),
+                  torch.nn.UpsamplingBilinear2d(scale_factor=2))]:
+        assert repr(g) == repr(t)
+        x = np.random.default_rng(19).standard_normal((1, 2, 3, 4))
+        _close(g(gg.tensor(x)), t(torch.tensor(x)), np.float64, repr(g))
+    x = gg.tensor(np.random.default_rng(20).standard_normal((1, 2, 3, 3)), requires_grad=True)
+    assert gradgradcheck(lambda t: GF.interpolate(t, scale_factor=2, mode="bilinear"), (x,))

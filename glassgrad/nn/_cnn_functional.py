@@ -98,3 +98,33 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Zero whole channels of (N, C, L) (or unbatched (C, L)) with probability ``p``."""
     return _channel_dropout("dropout1d", input, p, training, inplace, 2)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) (or unbatched (C, D, H, W)) with probability
+    ``p``."""
+    return _channel_dropout("dropout3d", input, p, training, inplace, 4)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """AlexNet's local response normalisation across channels, composed of primitives:
+    ``y = x / (k + alpha * mean of x^2 over ``size`` neighbouring channels) ** beta``.
+
+    The mean runs as an average pool over the channel axis (zero-padded, window ``size``).
+    """
+    from ..ops.pool import avg_pool2d
+    from . import functional as F
+
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} "
+                         "dimensions)")
+    if input.numel() == 0:
+        return input
+    shape = tuple(input.shape)
+    sq = (input * input).reshape(shape[0], 1, shape[1], -1)  # (N, 1, C, rest)
+    sq = F.pad(sq, (0, 0, size // 2, (size - 1) // 2))  # zero channels around
+    div = avg_pool2d(sq, (size, 1), stride=1).reshape(shape)
+    div = (div * alpha + k) ** beta
+    return input / div

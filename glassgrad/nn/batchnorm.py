@@ -110,3 +110,32 @@ class BatchNorm2d(_BatchNorm):
     """
 
     _dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over (N, C, D, H, W): per-channel statistics over N, D, H and W."""
+
+    _dims = (5,)
+
+
+class LocalResponseNorm(Module):
+    """AlexNet's local response normalisation across neighbouring channels.
+
+    >>> import glassgrad as gg
+    >>> gg.nn.LocalResponseNorm(3)
+    LocalResponseNorm(3, alpha=0.0001, beta=0.75, k=1.0)
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                 k: float = 1.0) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+    def forward(self, input: Tensor) -> Tensor:
+        return CF.local_response_norm(input, self.size, self.alpha, self.beta, self.k)

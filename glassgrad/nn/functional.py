@@ -663,13 +663,17 @@ from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold,
 from ..ops.pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
     interpolate,
     max_pool1d,
     max_pool2d,
+    max_unpool1d,
+    max_unpool2d,
 )
-from ._cnn_functional import batch_norm, dropout1d, dropout2d
+from ._cnn_functional import batch_norm, dropout1d, dropout2d, dropout3d, local_response_norm
 from ._losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -694,6 +698,8 @@ from ._losses import (
 __all__ += [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
@@ -703,9 +709,19 @@ __all__ += [
     "conv_transpose2d",
     "dropout1d",
     "dropout2d",
+    "dropout3d",
     "fold",
     "interpolate",
+    "local_response_norm",
     "max_pool1d",
     "max_pool2d",
+    "max_unpool1d",
+    "max_unpool2d",
     "unfold",
+    "upsample",
 ]
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of ``interpolate`` (as in PyTorch)."""
+    return interpolate(input, size, scale_factor, mode, align_corners)

@@ -48,6 +48,37 @@ class MaxPool1d(_MaxPoolNd):
                             self.ceil_mode, self.return_indices)
 
 
+class MaxUnpool2d(Module):
+    """Undo a ``MaxPool2d(return_indices=True)``: values back at their maxima, zeros elsewhere.
+
+    >>> import glassgrad as gg
+    >>> gg.nn.MaxUnpool2d(2)
+    MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))
+    """
+
+    _nd = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        nd = self._nd
+        self.kernel_size = P._tuple(kernel_size, nd, "kernel_size")
+        self.stride = P._tuple(stride if stride is not None else kernel_size, nd, "stride")
+        self.padding = P._tuple(padding, nd, "padding")
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        fn = P.max_unpool2d if self._nd == 2 else P.max_unpool1d
+        return fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool1d(MaxUnpool2d):
+    """Undo a ``MaxPool1d(return_indices=True)``."""
+
+    _nd = 1
+
+
 class AvgPool2d(Module):
     """2-D average pooling; ``stride`` defaults to ``kernel_size``.
 
@@ -124,8 +155,35 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
         return P.adaptive_avg_pool1d(input, self.output_size)
 
 
+class AdaptiveMaxPool2d(Module):
+    """Max pooling to a fixed output size (``None`` keeps that dim).
+
+    >>> import glassgrad as gg
+    >>> gg.nn.AdaptiveMaxPool2d((3, 3))
+    AdaptiveMaxPool2d(output_size=(3, 3))
+    """
+
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+    def forward(self, input: Tensor):
+        return P.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """Max pooling of (N, C, L) to a fixed length."""
+
+    def forward(self, input: Tensor):
+        return P.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
 class Upsample(Module):
-    """Resize images (``mode='nearest'`` only).
+    """Resize images (``mode``: 'nearest', 'bilinear', or 'linear' for (N, C, L)).
 
     >>> import glassgrad as gg
     >>> gg.nn.Upsample(scale_factor=2)
@@ -156,6 +214,20 @@ class Upsample(Module):
                              self.recompute_scale_factor)
 
 
+class UpsamplingNearest2d(Upsample):
+    """``Upsample(mode='nearest')`` (PyTorch's older name)."""
+
+    def __init__(self, size=None, scale_factor=None) -> None:
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """``Upsample(mode='bilinear', align_corners=True)`` (PyTorch's older name)."""
+
+    def __init__(self, size=None, scale_factor=None) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+
+
 class Dropout2d(Module):
     """Zero whole channels with probability ``p`` in training (kept ones scaled by 1/(1-p)).
 
@@ -183,3 +255,10 @@ class Dropout1d(Dropout2d):
 
     def forward(self, input: Tensor) -> Tensor:
         return CF.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout2d):
+    """Zero whole channels of (N, C, D, H, W) with probability ``p`` in training."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return CF.dropout3d(input, self.p, self.training, self.inplace)

@@ -275,6 +275,140 @@ def _bins(size, n_out, dtype):
     return (inside / (end - start)[:, None]).astype(dtype)
 
 
+def _bin_edges(size, n_out):
+    """PyTorch's adaptive bins: start_i = floor(i*size/n), end_i = ceil((i+1)*size/n)."""
+    i = np.arange(n_out)
+    return (i * size) // n_out, -((-(i + 1) * size) // n_out)
+
+
+class AdaptiveMaxPool2d(Function):
+    """y[n,c,i,j] = max of x[n, c] over bin (i, j)   (PyTorch's bins, as adaptive_avg_pool2d)
+    grad_x = g routed to each bin's (first) maximum, summed where bins overlap
+
+    One vectorised max per output cell (Ho*Wo of them, e.g. 1 for global pooling): the loop
+    runs over bins, never over input pixels.
+    """
+
+    __slots__ = ("flat", "shape")
+    _raw = True
+    node_name = "AdaptiveMaxPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, out_hw):
+        y, idx = adaptive_max_forward(x, out_hw)
+        N, C, H, W = x.shape
+        ctx.shape = x.shape
+        # each winner's position in the flattened (N*C*H*W,) input
+        ctx.flat = ((np.arange(N * C) * (H * W)).reshape(N, C, 1, 1) + idx).reshape(-1)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        ns = ctx.ns
+        n = int(np.prod(ctx.shape))
+        return ns.reshape(ns.index_add((n,), ctx.flat, ns.reshape(g, (-1,))), ctx.shape), None
+
+
+def adaptive_max_forward(x, out_hw):
+    """Values (N, C, Ho, Wo) and PyTorch's indices (h*W + w of each bin's first maximum)."""
+    N, C, H, W = x.shape
+    Ho, Wo = out_hw
+    hs, he = _bin_edges(H, Ho)
+    ws, we = _bin_edges(W, Wo)
+    y = np.empty((N, C, Ho, Wo), dtype=x.dtype)
+    idx = np.empty((N, C, Ho, Wo), dtype=np.int64)
+    for i in range(Ho):
+        for j in range(Wo):
+            width = we[j] - ws[j]
+            region = x[:, :, hs[i]:he[i], ws[j]:we[j]].reshape(N, C, -1)  # (N, C, bin pixels)
+            a = region.argmax(axis=-1)  # the first maximum, as PyTorch keeps
+            y[:, :, i, j] = np.take_along_axis(region, a[..., None], axis=-1)[..., 0]
+            idx[:, :, i, j] = (hs[i] + a // width) * W + ws[j] + a % width
+    return y, idx
+
+
+class UpsampleBilinear2d(Function):
+    """y = A_h @ x @ A_w^T   (each output pixel a weighted mean of its 2x2 nearest inputs)
+    grad_x = A_h^T @ g @ A_w
+
+    ``A``: (n_out, n_in) interpolation matrices with two non-zeros per row (PyTorch's source
+    positions and weights); a 3-D (N, C, L) input uses A_w only (``mode='linear'``).
+    """
+
+    __slots__ = ("a_h", "a_w")
+    _raw = True
+    node_name = "UpsampleBilinear2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, a_h, a_w):
+        ctx.a_h = a_h
+        ctx.a_w = a_w
+        y = np.matmul(x, a_w.T)  # (..., H, W) @ (W, Wo) -> (..., H, Wo)
+        return y if a_h is None else np.matmul(a_h, y)  # (Ho, H) @ that -> (..., Ho, Wo)
+
+    @staticmethod
+    def backward(ctx, g):
+        ns = ctx.ns
+        a_h, a_w = ctx.a_h, ctx.a_w
+        if state.higher:
+            from ..tensor import _wrap
+
+            a_w = _wrap(a_w, False, None)
+            a_h = None if a_h is None else _wrap(a_h, False, None)
+        if a_h is not None:
+            g = ns.matmul(a_h.T, g)
+        return ns.matmul(g, a_w), None, None
+
+
+class UpsampleLinear1d(UpsampleBilinear2d):
+    """y = x @ A^T   (each output sample a weighted mean of its 2 nearest inputs)
+    grad_x = g @ A
+    """
+
+    __slots__ = ()
+    node_name = "UpsampleLinear1DBackward0"
+
+
+def _linear_weights(n_in, n_out, scale, align_corners, dtype):
+    """(n_out, n_in) linear-interpolation matrix with PyTorch's source positions."""
+    dst = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        src = dst * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out)
+    else:
+        src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    lam = src - i0
+    a = np.zeros((n_out, n_in))
+    rows = np.arange(n_out)
+    np.add.at(a, (rows, i0), 1 - lam)
+    np.add.at(a, (rows, i1), lam)
+    return a.astype(dtype)
+
+
+class MaxUnpool2d(Function):
+    """y[n, c].flat[indices[n, c]] = x[n, c]   (zeros elsewhere: max_pool2d's routing undone)
+    grad_x = g[n, c].flat[indices[n, c]]
+    """
+
+    __slots__ = ("flat", "shape")
+    _raw = True
+    node_name = "MaxUnpool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, flat, out_shape):
+        ctx.flat = flat
+        ctx.shape = x.shape
+        y = np.zeros(int(np.prod(out_shape)), dtype=x.dtype)
+        y[flat] = x.reshape(-1)
+        return y.reshape(out_shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        ns = ctx.ns
+        return ns.reshape(ns.gather(ns.reshape(g, (-1,)), ctx.flat), ctx.shape), None, None
+
+
 class UpsampleNearest2d(Function):
     """y[n,c,h,w] = x[n, c, src_h[h], src_w[w]],  src = min(floor(dst * scale), size - 1)
     grad_x = g summed into the source pixels
@@ -455,33 +589,131 @@ def adaptive_avg_pool1d(input, output_size):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize (N, C, H, W) images; only ``mode='nearest'`` (PyTorch's default) is supported.
+    """Resize images: ``mode='nearest'`` (PyTorch's default) or ``'bilinear'`` on (N, C, H, W),
+    ``'linear'`` on (N, C, L).
 
     >>> import glassgrad as gg, glassgrad.nn.functional as F
     >>> F.interpolate(gg.tensor([[[[1.0, 2.0]]]]), scale_factor=2).tolist()
     [[[[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0]]]]
     """
-    if mode != "nearest":
+    modes = {"nearest": 4, "bilinear": 4, "linear": 3}
+    if mode not in modes:
         raise NotImplementedError(f"interpolate: mode '{mode}' is not available in glassgrad "
-                                  "yet (only 'nearest')")
-    if input.ndim != 4:
-        raise NotImplementedError(f"interpolate: glassgrad supports 4-D (N, C, H, W) input, "
-                                  f"got {list(input.shape)}")
+                                  "yet (use 'nearest', 'bilinear' or 'linear')")
+    nd = modes[mode] - 2
+    if input.ndim != modes[mode]:
+        raise NotImplementedError(f"interpolate: mode '{mode}' takes {modes[mode]}-D input in "
+                                  f"glassgrad, got {list(input.shape)}")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
     if (size is None) == (scale_factor is None):
         raise ValueError("only one of size or scale_factor should be defined")
-    in_hw = tuple(input.shape[2:])
+    in_sz = tuple(input.shape[2:])
     if size is not None:
-        out_hw = _tuple(size, 2, "size")
-        scales = [i / o for i, o in zip(in_hw, out_hw)]
+        out_sz = _tuple(size, nd, "size")
+        scales = [i / o for i, o in zip(in_sz, out_sz)]
     else:
-        sf = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * 2
-        out_hw = tuple(int(np.floor(i * float(f))) for i, f in zip(in_hw, sf))
+        sf = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * nd
+        out_sz = tuple(int(np.floor(i * float(f))) for i, f in zip(in_sz, sf))
         if recompute_scale_factor:
-            scales = [i / o for i, o in zip(in_hw, out_hw)]
+            scales = [i / o for i, o in zip(in_sz, out_sz)]
         else:
             scales = [1.0 / float(f) for f in sf]
-    rows = np.minimum(np.floor(np.arange(out_hw[0]) * np.float32(scales[0])).astype(np.int64),
-                      in_hw[0] - 1)
-    cols = np.minimum(np.floor(np.arange(out_hw[1]) * np.float32(scales[1])).astype(np.int64),
-                      in_hw[1] - 1)
+    if mode != "nearest":
+        dtype = input._data.dtype
+        mats = [_linear_weights(i, o, sc, bool(align_corners), dtype)
+                for i, o, sc in zip(in_sz, out_sz, scales)]
+        if nd == 1:
+            return UpsampleLinear1d.apply(input, None, mats[0])
+        return UpsampleBilinear2d.apply(input, mats[0], mats[1])
+    rows = np.minimum(np.floor(np.arange(out_sz[0]) * np.float32(scales[0])).astype(np.int64),
+                      in_sz[0] - 1)
+    cols = np.minimum(np.floor(np.arange(out_sz[1]) * np.float32(scales[1])).astype(np.int64),
+                      in_sz[1] - 1)
     return UpsampleNearest2d.apply(input, rows, cols)
+
+
+def _adaptive_size(output_size, h, w):
+    out = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    out = (h if out[0] is None else int(out[0]), w if out[1] is None else int(out[1]))
+    if out[0] <= 0 or out[1] <= 0:
+        raise RuntimeError(f"adaptive pooling: output_size must be positive, got {out}")
+    return out
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed (Ho, Wo) whatever the input size (``None`` keeps a dim).
+
+    >>> import glassgrad as gg, glassgrad.nn.functional as F
+    >>> F.adaptive_max_pool2d(gg.arange(16.0).reshape(1, 1, 4, 4), 1).tolist()
+    [[[[15.0]]]]
+    """
+    from ..tensor import _wrap
+
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got "
+                           f"{list(input.shape)}")
+    unbatched = input.ndim == 3
+    x = input.unsqueeze(0) if unbatched else input
+    out = _adaptive_size(output_size, x.shape[2], x.shape[3])
+    y = AdaptiveMaxPool2d.apply(x, out)
+    if unbatched:
+        y = y.squeeze(0)
+    if not return_indices:
+        return y
+    _, idx = adaptive_max_forward(x._data, out)
+    return y, _wrap(idx[0] if unbatched else idx, False, None)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, L) to a fixed length."""
+    n = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
+    res = adaptive_max_pool2d(input.unsqueeze(-2), (1, int(n)), return_indices)
+    if not return_indices:
+        return res.squeeze(-2)
+    return res[0].squeeze(-2), res[1].squeeze(-2)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Put each value back where ``max_pool2d(..., return_indices=True)`` found it; zeros
+    elsewhere. Default output size: ``(in - 1) * stride - 2 * padding + kernel_size``.
+
+    >>> import glassgrad as gg, glassgrad.nn.functional as F
+    >>> y, i = F.max_pool2d(gg.arange(4.0).reshape(1, 1, 2, 2), 2, return_indices=True)
+    >>> F.max_unpool2d(y, i, 2).tolist()
+    [[[[0.0, 0.0], [0.0, 3.0]]]]
+    """
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The 1-D ``max_unpool2d``: (N, C, L) values and max_pool1d's indices."""
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def _max_unpool(op, nd, input, indices, kernel_size, stride, padding, output_size):
+    k = _tuple(kernel_size, nd, "kernel_size")
+    s = k if stride is None else _tuple(stride, nd, "stride")
+    p = _tuple(padding, nd, "padding")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"{op}: expected shape of indices to be same as that of the input "
+                           f"tensor ({list(input.shape)}) but got indices tensor with shape: "
+                           f"{list(indices.shape)}")
+    spatial = tuple(input.shape[-nd:])
+    if output_size is None:
+        out = tuple((i - 1) * st - 2 * pd + kk for i, st, pd, kk in zip(spatial, s, p, k))
+    else:
+        out = tuple(int(v) for v in output_size)[-nd:]
+    lead = tuple(input.shape[:-nd])
+    planes = int(np.prod(lead)) if lead else 1
+    size = int(np.prod(out))
+    idx = indices._data.reshape(planes, -1).astype(np.int64)
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = int(idx.max()) if idx.max() >= size else int(idx.min())
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
+                           f"{'x'.join(str(v) for v in out)})")
+    flat = (idx + (np.arange(planes) * size)[:, None]).reshape(-1)
+    return MaxUnpool2d.apply(input, flat, lead + out)
