@@ -567,6 +567,8 @@ class Tensor:
         PyTorch rebases an in-place op's history.
         """
         self._check_inplace()
+        if not self._data.flags.writeable:
+            raise RuntimeError(_OVERLAP_MSG)  # an expand()ed view: elements share memory
         other_rg = isinstance(other, Tensor) and other.requires_grad
         if _mode.enabled and (self.requires_grad or other_rg):
             old = _wrap(self._data.copy(), self.requires_grad, self.grad_fn)
@@ -587,9 +589,12 @@ class Tensor:
             # the node saved the snapshot and its own fresh output, never this tensor's memory,
             # so later in-place changes to this tensor cannot corrupt its backward
             np.copyto(self._data, out, casting="unsafe")
+            view_fn = self.grad_fn
             self.grad_fn = res.grad_fn
             self.requires_grad = True
             _counter(self)[0] += 1
+            if view_fn is not None and view_fn.inputs:
+                _inplace_on_view(self, view_fn)
             return self
         with _NoGrad():
             res = op.apply(self, other, *extra)
@@ -1158,6 +1163,13 @@ class Tensor:
             return RoundDecimals.apply(self, decimals)
         return Round.apply(self, 0)
 
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (the dtype's extremes by
+        default)."""
+        if self._data.dtype.kind != "f":
+            return self.clone()
+        return NanToNum.apply(self, nan, posinf, neginf)
+
     def frac(self):
         return self - self.trunc()
 
@@ -1272,11 +1284,7 @@ class Tensor:
         d = _norm_dim(dim, data.ndim)
         if data.ndim == 0:
             return return_types.sort(self.clone(), _wrap(np.zeros((), np.int64), False, None))
-        keys = -data if descending and data.dtype.kind != "b" else data
-        idx = np.argsort(keys, axis=d, kind="stable")
-        if descending and data.dtype.kind == "b":
-            idx = np.flip(np.argsort(data, axis=d, kind="stable"), d)
-        idx = idx.astype(np.int64)
+        idx = _argsort(data, d, descending)
         return return_types.sort(SortValues.apply(self, d, idx), _wrap(idx, False, None))
 
     def argsort(self, dim=-1, descending=False, stable=False):
@@ -1292,9 +1300,7 @@ class Tensor:
         if not 0 <= k <= size:
             raise RuntimeError("selected index k out of range")
         x = self if data.ndim else self.reshape(1)
-        keys = -x._data if largest else x._data
-        idx = np.take(np.argsort(keys, axis=d, kind="stable"), np.arange(k), axis=d)
-        idx = idx.astype(np.int64)
+        idx = np.take(_argsort(x._data, d, largest), np.arange(k), axis=d)
         values = TopkValues.apply(x, d, idx)
         if not data.ndim:
             return return_types.topk(values.reshape(()), _wrap(idx.reshape(()), False, None))
@@ -1529,22 +1535,20 @@ class Tensor:
             if isinstance(value, Tensor):
                 value = value.reshape(v_shape)
         if _mode.enabled and (self.requires_grad or v_rg):
-            if isinstance(self.grad_fn, _BasicIndex):
-                # PyTorch rebases the base tensor's history (CopySlices on the base); glassgrad
-                # tracks no bases, so recording here would leave the base's gradient wrong
-                raise RuntimeError(
-                    f"glassgrad: in-place assignment into a view ({self.grad_fn.name()}) that "
-                    "is part of a graph is not supported; index the base tensor in one step "
-                    "instead, e.g. x[i, j] = v rather than x[i][j] = v"
-                )
             old = _wrap(self._data, self.requires_grad, self.grad_fn)
             if not isinstance(value, Tensor):
                 value = _wrap(v_data.astype(self._data.dtype, copy=False), False, None)
+            _function.state.epoch += 1  # a rebase: earlier consumers keep the old history
             res = (IndexPut if advanced else CopySlices).apply(old, value, key)
             # the node keeps no reference to this tensor's memory, so writing into it is safe
             np.copyto(self._data, res._data)
+            view_fn = self.grad_fn
             self.grad_fn = res.grad_fn
             self.requires_grad = True
+            _counter(self)[0] += 1
+            if view_fn is not None and view_fn.inputs:
+                _inplace_on_view(self, view_fn)  # x[i][j] = v: x records it too
+            return
         else:
             self._data[key] = v_data
         _counter(self)[0] += 1
@@ -2114,6 +2118,55 @@ _BOOL_SUB_MSG = (
 )
 
 
+_OVERLAP_MSG = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation."
+)
+
+
+def _inplace_on_view(view, view_fn) -> None:
+    """``view`` (made from a base tensor by ``view_fn``, sharing its memory) was changed in
+    place: the base must record it too, or gradients through the base skip the change.
+
+    As PyTorch does: the base's history becomes CopySlices(old base, new view values) and the
+    view is read again from the new base. Repeats up the chain of views.
+    """
+    from .ops.inplace import AsView, ViewScatter, view_of
+
+    while True:
+        kind = type(view_fn)
+        if kind is ViewScatter or kind is CopySlices or kind is IndexPut:
+            return  # rebasing nodes: their first input is a snapshot, not a base
+        base = view_fn.inputs[1] if kind is AsView else view_fn.inputs[0]
+        if base is None or not np.may_share_memory(view._data, base._data):
+            return  # not a view (or of a base that needs no gradient)
+        b = base._data
+        if not b.flags.c_contiguous or view._data.dtype != b.dtype:
+            return  # a layout the stride arithmetic below does not cover
+        offset = view._data.__array_interface__["data"][0] - b.__array_interface__["data"][0]
+        region = (view._data.shape, view._data.strides, offset)
+        mark = np.zeros(b.shape, dtype=b.dtype)
+        view_of(mark, region)[...] = 1
+        if np.count_nonzero(mark) != view._data.size:
+            raise RuntimeError(_OVERLAP_MSG)
+        keep = (mark == 0).astype(b.dtype)
+        # snapshots as edges: later rebases of these live tensors must not reroute this node
+        old_base = _wrap(b, base.requires_grad, base.grad_fn)
+        new_view = _wrap(view._data, True, view.grad_fn)
+        _function.state.epoch += 1
+        scatter = ViewScatter.apply(old_base, new_view, region, keep)
+        base_fn = base.grad_fn
+        base.grad_fn = scatter.grad_fn
+        base.requires_grad = True
+        if base._vc is not view._vc:  # views made by indexing already share the counter
+            _counter(base)[0] += 1
+        new_view = _wrap(view._data, True, view.grad_fn)
+        view.grad_fn = AsView.apply(new_view, base, region).grad_fn
+        if base_fn is None or not base_fn.inputs:
+            return
+        view, view_fn = base, base_fn
+
+
 def _check_cast(data, other) -> None:
     """``data op= other`` may not move down a category (float -> int, int -> bool), torch's error.
 
@@ -2226,6 +2279,19 @@ def _floating(x):
     return x if x._data.dtype.kind == "f" else x.float()
 
 
+def _argsort(data, axis, descending):
+    """Stable argsort along ``axis`` as int64; NaN counts as the largest value (PyTorch)."""
+    if not descending:
+        return np.argsort(data, axis=axis, kind="stable").astype(np.int64)
+    if data.dtype.kind == "b":
+        data = data.astype(np.int8)
+    if data.dtype.kind == "f":
+        # primary key: NaN first; secondary: larger first (lexsort is stable, last key primary)
+        return np.lexsort((-data, ~np.isnan(data)), axis=axis).astype(np.int64)
+    return np.argsort(-data.astype(np.int64) if data.dtype.kind == "u" else -data, axis=axis,
+                      kind="stable").astype(np.int64)
+
+
 def _binary_args(op, a, b, *extra):
     """A two-tensor op with extra arguments, after PyTorch's dtype promotion of a and b."""
     if a._data.dtype != b._data.dtype:
@@ -2311,7 +2377,8 @@ from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
     Pow, PowTensor, RDiv, Remainder, RemainderScalar, RPow, RSub, Sub,
 )
 from .ops.unary import (  # noqa: E402
-    Abs, Acos, Asin, Atan, Ceil, Cos, Cosh, Exp, Expm1, Floor, Log, Log10, Log1p, Log2, Reciprocal,
+    Abs, Acos, Asin, Atan, Ceil, Cos, Cosh, Exp, Expm1, Floor, Log, Log10, Log1p, Log2, NanToNum,
+    Reciprocal,
     Relu, Round, RoundDecimals, Rsqrt, Sigmoid, Sign, Sin, Sinh, Sqrt, Tan, Tanh, Trunc,
 )
 from .ops.indexing import (  # noqa: E402

@@ -484,6 +484,68 @@ h = w * 2
 z = h * v
 h.add_(1)
 z.sum().backward()""",
+    # in-place changes through views reach the base (PyTorch's CopySlices)
+    "view_select_mul_": """
+w = T.tensor([2., 3., 4.], requires_grad=True)
+x = w * 2
+x[0].mul_(3)
+(x * x).sum().backward()
+out = (x, w.grad)""",
+    "view_slice_iadd": """
+w = T.tensor([2., 3., 4.], requires_grad=True)
+x = w * 2
+x[1:] += 1
+(x * x).sum().backward()
+out = (x, w.grad)""",
+    "view_reshape_mul_": """
+w = T.tensor([2., 3., 4.], requires_grad=True)
+x = w * 2
+x.view(3, 1).mul_(2)
+(x * x).sum().backward()
+out = (x, w.grad)""",
+    "view_column_zero_": """
+w = T.tensor([[2., 3.], [4., 5.]], requires_grad=True)
+x = w * 1
+x[:, 0].zero_()
+(x * x).sum().backward()
+out = (x, w.grad)""",
+    "view_transpose_mul_": """
+w = T.tensor([[2., 3.], [4., 5.]], requires_grad=True)
+x = w * 1
+x.t().mul_(T.tensor([1., 2.]))
+(x * T.tensor([[1., 2.], [3., 4.]])).sum().backward()
+out = (x, w.grad)""",
+    "view_of_view_mul_": """
+w = T.tensor([[2., 3.], [4., 5.]], requires_grad=True)
+x = w * 1
+r = x[0]
+s = r[1:]
+s.mul_(10)
+(x * x).sum().backward()
+out = (x, w.grad)""",
+    "view_chained_setitem": """
+w = T.tensor([[2., 3.], [4., 5.]], requires_grad=True)
+v = T.tensor(3., requires_grad=True)
+x = w * 1
+x[1][0] = v
+(x * x).sum().backward()
+out = (x, w.grad, v.grad)""",
+    "view_used_before_change": """
+w = T.tensor([1., 2., 3.], requires_grad=True)
+x = w * 1
+z = x.sum()
+x[0].mul_(2)
+(z + x.sum() * 10).backward()
+out = w.grad""",
+    "view_change_breaks_saved_base": """
+w = T.tensor([1., 2., 3.], requires_grad=True)
+x = w * 1
+z = x * x
+x[0].mul_(2)
+z.sum().backward()""",
+    "view_expand_inplace_error": """
+w = T.tensor([1., 2., 3.], requires_grad=True)
+(w * 1).expand(2, 3).mul_(2)""",
     "inplace_int_result_error": """
 x = T.tensor([1, 2])
 x.mul_(1.5)""",

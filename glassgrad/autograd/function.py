@@ -447,7 +447,11 @@ def _modified_msg(t, node, expected, now=None) -> str:
         out_nr = 0
         if t is not None and maker._nout != 1:
             out_nr = t._oidx
-        what += f", which is output {out_nr} of {re.sub(r'Backward[0-9]*$', '', maker.name())},"
+        name = maker.name()
+        # PyTorch's hand-written nodes print their C++ name
+        name = "torch::autograd::CopySlices" if name == "CopySlices" else re.sub(
+            r"Backward[0-9]*$", "", name)
+        what += f", which is output {out_nr} of {name},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: {what} is at version {now}; expected version {expected} instead. Hint: the "
