@@ -114,6 +114,7 @@ __all__ = [
     "mm",
     "mul",
     "mv",
+    "nan_to_num",
     "narrow",
     "ne",
     "neg",
@@ -669,6 +670,10 @@ fix = trunc
 
 def round(x, decimals=0):
     return x.round(decimals=decimals)
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    return x.nan_to_num(nan, posinf, neginf)
 
 
 def frac(x):

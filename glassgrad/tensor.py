@@ -1163,6 +1163,13 @@ class Tensor:
             return RoundDecimals.apply(self, decimals)
         return Round.apply(self, 0)
 
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (the dtype's extremes by
+        default)."""
+        if self._data.dtype.kind != "f":
+            return self.clone()
+        return NanToNum.apply(self, nan, posinf, neginf)
+
     def frac(self):
         return self - self.trunc()
 
@@ -1277,11 +1284,7 @@ class Tensor:
         d = _norm_dim(dim, data.ndim)
         if data.ndim == 0:
             return return_types.sort(self.clone(), _wrap(np.zeros((), np.int64), False, None))
-        keys = -data if descending and data.dtype.kind != "b" else data
-        idx = np.argsort(keys, axis=d, kind="stable")
-        if descending and data.dtype.kind == "b":
-            idx = np.flip(np.argsort(data, axis=d, kind="stable"), d)
-        idx = idx.astype(np.int64)
+        idx = _argsort(data, d, descending)
         return return_types.sort(SortValues.apply(self, d, idx), _wrap(idx, False, None))
 
     def argsort(self, dim=-1, descending=False, stable=False):
@@ -1297,9 +1300,7 @@ class Tensor:
         if not 0 <= k <= size:
             raise RuntimeError("selected index k out of range")
         x = self if data.ndim else self.reshape(1)
-        keys = -x._data if largest else x._data
-        idx = np.take(np.argsort(keys, axis=d, kind="stable"), np.arange(k), axis=d)
-        idx = idx.astype(np.int64)
+        idx = np.take(_argsort(x._data, d, largest), np.arange(k), axis=d)
         values = TopkValues.apply(x, d, idx)
         if not data.ndim:
             return return_types.topk(values.reshape(()), _wrap(idx.reshape(()), False, None))
@@ -2278,6 +2279,19 @@ def _floating(x):
     return x if x._data.dtype.kind == "f" else x.float()
 
 
+def _argsort(data, axis, descending):
+    """Stable argsort along ``axis`` as int64; NaN counts as the largest value (PyTorch)."""
+    if not descending:
+        return np.argsort(data, axis=axis, kind="stable").astype(np.int64)
+    if data.dtype.kind == "b":
+        data = data.astype(np.int8)
+    if data.dtype.kind == "f":
+        # primary key: NaN first; secondary: larger first (lexsort is stable, last key primary)
+        return np.lexsort((-data, ~np.isnan(data)), axis=axis).astype(np.int64)
+    return np.argsort(-data.astype(np.int64) if data.dtype.kind == "u" else -data, axis=axis,
+                      kind="stable").astype(np.int64)
+
+
 def _binary_args(op, a, b, *extra):
     """A two-tensor op with extra arguments, after PyTorch's dtype promotion of a and b."""
     if a._data.dtype != b._data.dtype:
@@ -2363,7 +2377,8 @@ from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
     Pow, PowTensor, RDiv, Remainder, RemainderScalar, RPow, RSub, Sub,
 )
 from .ops.unary import (  # noqa: E402
-    Abs, Acos, Asin, Atan, Ceil, Cos, Cosh, Exp, Expm1, Floor, Log, Log10, Log1p, Log2, Reciprocal,
+    Abs, Acos, Asin, Atan, Ceil, Cos, Cosh, Exp, Expm1, Floor, Log, Log10, Log1p, Log2, NanToNum,
+    Reciprocal,
     Relu, Round, RoundDecimals, Rsqrt, Sigmoid, Sign, Sin, Sinh, Sqrt, Tan, Tanh, Trunc,
 )
 from .ops.indexing import (  # noqa: E402

@@ -209,6 +209,7 @@ spec("trunc", lambda m, x: m.trunc(x), UNARY_SHAPES, uniform(-3.3, 3.3), kind="u
 spec("round", lambda m, x, **k: m.round(x, **k),
      [case((3, 4)), case((3, 4), decimals=1), case((5,), decimals=-1)], uniform(-30, 30),
      ints=False)
+spec("nan_to_num", lambda m, x: m.nan_to_num(x, nan=0.5), UNARY_SHAPES[:1], kind="unary")
 spec("frac", lambda m, x: m.frac(x), UNARY_SHAPES, uniform(-3.3, 3.3), name_check=False,
      notes="torch has a FracBackward0 node; glassgrad composes x - trunc(x)")
 

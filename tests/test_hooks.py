@@ -188,3 +188,44 @@ def _guided_backprop(L, legacy):
 def test_guided_backprop_with_relu_backward_hooks(legacy):
     np.testing.assert_allclose(np.array(_guided_backprop(gg, legacy)),
                                np.array(_guided_backprop(torch, legacy)), rtol=1e-5, atol=1e-6)
+
+
+def _param_and_module_hooks(L, with_optimizer_hook):
+    model, x = _model(L)
+    log = []
+    for name, p in model.named_parameters():
+        p.register_hook(lambda g, n=name: log.append(("param", n, _val(g))))
+        p.register_post_accumulate_grad_hook(lambda t, n=name: log.append(("post", n)))
+    for i, m in enumerate(model):
+        m.register_full_backward_hook(lambda mod, gi, go, i=i: log.append(("module", i)))
+    x.requires_grad_(True)
+    x.register_hook(lambda g: log.append(("x", _val(g))))
+    if with_optimizer_hook:
+        # the optimizer-in-backward pattern: step each parameter as soon as its grad is ready
+        def sgd_step(t):
+            t.data.sub_(0.1 * t.grad)
+
+        for p in model.parameters():
+            p.register_post_accumulate_grad_hook(sgd_step)
+    model(x).pow(2).sum().backward()
+    return log, [_val(p) for p in model.parameters()]
+
+
+@pytest.mark.parametrize("with_optimizer_hook", [False, True])
+def test_parameter_hooks_interleave_with_module_hooks_as_in_torch(with_optimizer_hook):
+    (got, gp), (want, tp) = (_param_and_module_hooks(gg, with_optimizer_hook),
+                             _param_and_module_hooks(torch, with_optimizer_hook))
+    assert [e[:2] for e in got] == [e[:2] for e in want]
+    for a, b in zip(got, want):
+        if len(a) == 3:
+            np.testing.assert_allclose(np.array(a[2]), np.array(b[2]), rtol=1e-5, atol=1e-6)
+    for a, b in zip(gp, tp):
+        np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-5, atol=1e-6)
+
+
+def test_post_accumulate_hook_must_return_none():
+    for L in (gg, torch):
+        x = L.tensor([1.0], requires_grad=True)
+        x.register_post_accumulate_grad_hook(lambda t: t.data.sub_(1.0))
+        with pytest.raises(RuntimeError, match="should return None"):
+            (x * 2).sum().backward()

@@ -506,6 +506,22 @@ def test_mixed_dtype_results_match_torch(expr):
                                np.asarray(want.tolist(), dtype=float), rtol=1e-6)
 
 
+@pytest.mark.parametrize("expr", [
+    "x.max()", "x.max(1).values", "x.max(1).indices", "x.argmax(1)", "x.amax(1)",
+    "x.min(1).indices", "m.maximum(x, m.zeros(4))", "x.clamp(0, 2)", "x.sort(1).values",
+    "x.sort(1).indices", "x.sort(1, descending=True).indices", "x.topk(2, 1).indices",
+    "x.logsumexp(1)", "x.cumsum(1)", "x.norm(dim=1)", "x.nan_to_num()", "x.isnan()",
+])
+def test_nan_handling_matches_torch(expr):
+    """NaN propagates through reductions and counts as the largest value when ordering."""
+    data = [[1.0, float("nan"), 3.0, 1.0], [2.0, 0.5, -1.0, 2.0]]
+    with np.errstate(invalid="ignore"):
+        got = eval(expr, {"m": gg, "x": gg.tensor(data)})
+    want = eval(expr, {"m": torch, "x": torch.tensor(data)})
+    np.testing.assert_allclose(np.asarray(got.tolist(), dtype=float),
+                               np.asarray(want.tolist(), dtype=float), equal_nan=True)
+
+
 def test_int_division_by_zero_gives_float_inf():
     out = gg.tensor([1, 2]) / gg.tensor([0, 0])
     assert out.dtype == gg.float32 and out.tolist() == [float("inf")] * 2

@@ -127,7 +127,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     state.higher = False
     _mode.enabled = False
     bhooks = state.backward_hooks
-    pending = None  # leaves with hooks: their hooks see the summed gradient, once
+    hooked = None  # leaves with hooks (made on the first one): see _HookedLeaves
     try:
         for t, g in leaf_roots:
             _deliver_leaf(t, g, False, Tensor, _wrap)
@@ -176,12 +176,13 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     else:
                         grad._data += gi
                 else:
-                    if pending is None:
-                        pending = {}
-                    _pend(pending, t, gi)
-        if pending:
-            for t, g in pending.values():
-                _deliver_leaf(t, g, False, Tensor, _wrap)
+                    if hooked is None:
+                        hooked = _HookedLeaves(order, False, Tensor, _wrap)
+                    hooked.add(t, gi)
+            if hooked is not None and hooked.ready:
+                hooked.deliver_ready()
+        if hooked is not None:
+            hooked.deliver_rest()
     finally:
         state.higher = prev_higher
         _mode.enabled = prev_mode
@@ -246,6 +247,7 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
     _mode.enabled = create_graph
     bhooks = state.backward_hooks
     pending = {}  # leaves: summed first, so that their hooks run once on the total
+    hooked = None
     try:
         for t, g in leaf_roots:
             if capture is None or id(t) in leaf_targets:
@@ -293,10 +295,18 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
                 if fn is not None and fn._ep > node._ep:
                     fn = _history_before(fn, node._ep)
                 if fn is None:
-                    if capture is None or id(t) in leaf_targets:
+                    if capture is None and t._hooks is not None:
+                        if hooked is None:
+                            hooked = _HookedLeaves(order, create_graph, Tensor, _wrap)
+                        hooked.add(t, gi)
+                    elif capture is None or id(t) in leaf_targets:
                         _pend(pending, t, gi)
                 else:
                     _add_to_node(grads, fn, t, gi)
+            if hooked is not None and hooked.ready:
+                hooked.deliver_ready()
+        if hooked is not None:
+            hooked.deliver_rest()
         for t, g in pending.values():
             if capture is None:
                 _deliver_leaf(t, g, create_graph, Tensor, _wrap)
@@ -306,6 +316,52 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
         state.higher = prev_higher
         _mode.enabled = prev_mode
     return results
+
+
+class _HookedLeaves:
+    """Leaves with hooks, delivered the way PyTorch's AccumulateGrad nodes run.
+
+    A leaf's gradient is summed until every edge into it has delivered, so its hooks run once,
+    on the total, as soon as it is complete (PyTorch runs a ready AccumulateGrad before any
+    other node). Leaves a node completes together are delivered in reverse input order (a
+    Linear's bias before its weight, as PyTorch's addmm + transpose order them); edges that
+    never deliver (a branch without gradient) leave their leaf to the end of the backward.
+    """
+
+    __slots__ = ("Tensor", "counts", "create_graph", "pending", "ready", "wrap")
+
+    def __init__(self, order, create_graph, Tensor, wrap):
+        counts = {}
+        for node in order:
+            for t in node.inputs or ():
+                if t is not None and t.grad_fn is None and t._hooks is not None:
+                    counts[id(t)] = counts.get(id(t), 0) + 1
+        self.counts = counts
+        self.pending = {}
+        self.ready = []
+        self.create_graph = create_graph
+        self.Tensor = Tensor
+        self.wrap = wrap
+
+    def add(self, t, g):
+        key = id(t)
+        _pend(self.pending, t, g)
+        left = self.counts.get(key, 1) - 1
+        self.counts[key] = left
+        if left <= 0:
+            self.ready.append(self.pending.pop(key))
+
+    def deliver_ready(self):
+        ready = self.ready
+        self.ready = []
+        for t, g in reversed(ready):
+            _deliver_leaf(t, g, self.create_graph, self.Tensor, self.wrap)
+
+    def deliver_rest(self):
+        self.deliver_ready()
+        for t, g in self.pending.values():
+            _deliver_leaf(t, g, self.create_graph, self.Tensor, self.wrap)
+        self.pending = {}
 
 
 def _pend(pending, t, g):
@@ -341,7 +397,9 @@ def _deliver_leaf(t, g, create_graph, Tensor, _wrap):
             grad._data += g
     if hooks and hooks.post:
         for hook in list(hooks.post.values()):
-            hook(t)
+            res = hook(t)
+            if res is not None and res is not t:  # PyTorch tolerates the tensor itself
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 def _retained(node, g, create_graph, _wrap):
@@ -384,7 +442,9 @@ def _accumulate_into(t, g, create_graph):
             t._hooks = hooks
         if hooks and hooks.post:
             for hook in list(hooks.post.values()):
-                hook(t)
+                res = hook(t)
+                if res is not None and res is not t:  # PyTorch tolerates the tensor itself
+                    raise RuntimeError("Tensor post accumulate grad hooks should return None.")
         return
     if not isinstance(g, Tensor):
         g = _wrap(np.array(g), False, None)

@@ -568,3 +568,23 @@ class RoundDecimals(Round):
 
     __slots__ = ()
     node_name = "RoundBackward1"
+
+
+class NanToNum(Function):
+    """y = x with NaN -> nan, +inf -> posinf, -inf -> neginf
+    grad_x = g where x is finite, 0 elsewhere
+    """
+
+    __slots__ = ("finite",)
+    _raw = True
+    _unary = True
+    node_name = "NanToNumBackward0"
+
+    @staticmethod
+    def forward(ctx, x, nan=0.0, posinf=None, neginf=None):
+        ctx.finite = np.isfinite(x)
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.ns.mask(ctx.finite, g), None, None, None
