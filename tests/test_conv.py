@@ -519,3 +519,20 @@ def test_batchnorm3d_and_dropout3d():
     gg.manual_seed(0)
     y = gnn.Dropout3d(0.5)(gg.ones(4, 8, 2, 2, 2))._data.reshape(4, 8, -1)
     assert np.all((y == 0).all(-1) | (y == 2).all(-1))
+
+
+def test_non_contiguous_inputs():
+    """Permuted and flipped views (any strides, negative too) go straight into im2col."""
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((2, 3, 7, 6))
+    w = rng.standard_normal((4, 3, 3, 3))
+    gx = gg.tensor(x, requires_grad=True)
+    tx = torch.tensor(x, requires_grad=True)
+    gv, tv = gx.permute(0, 1, 3, 2).flip(-1), tx.permute(0, 1, 3, 2).flip(-1)
+    gy = GF.conv2d(gv, gg.tensor(w), stride=2, padding=1)
+    ty = TF.conv2d(tv, torch.tensor(w), stride=2, padding=1)
+    _close(gy, ty, np.float64, "conv of a view")
+    (gy * gy).sum().backward()
+    (ty * ty).sum().backward()
+    _close(gx.grad, tx.grad, np.float64, "grad through the view")
+    _close(GF.unfold(gv, 2), TF.unfold(tv, 2), np.float64, "unfold of a view")

@@ -90,13 +90,9 @@ class Geometry:
 
 
 def _pad(x, geo):
-    """Zero padding of the two spatial dims: (N, C, H, W) -> (N, C, Hp, Wp), each image plane
-    contiguous (what im2col's strided views need)."""
+    """Zero padding of the two spatial dims: (N, C, H, W) -> (N, C, Hp, Wp)."""
     if not (geo.pt or geo.pb or geo.pl or geo.pr):
-        s = x.strides
-        if s[3] == x.itemsize and s[2] == x.shape[3] * x.itemsize:
-            return x  # planes already contiguous, whatever the (N, C) order
-        return np.ascontiguousarray(x)
+        return x  # im2col's strided view works on any memory layout
     xp = np.zeros((geo.N, geo.C, geo.Hp, geo.Wp), dtype=x.dtype)
     xp[:, :, geo.pt:geo.pt + geo.H, geo.pl:geo.pl + geo.W] = x
     return xp
