@@ -2383,7 +2383,7 @@ from .ops.unary import (  # noqa: E402
 )
 from .ops.indexing import (  # noqa: E402
     CopySlices, DiagEmbed, Diagonal, Gather, Index, IndexAdd, IndexPut, IndexSelect, MaskedSelect,
-    Scatter, ScatterAdd, ScatterValue, SortValues, TopkValues, _BasicIndex, MaskedFill, MaskedFillTensor, Select, Slice, SplitPiece,
+    Scatter, ScatterAdd, ScatterValue, SortValues, TopkValues, MaskedFill, MaskedFillTensor, Select, Slice, SplitPiece,
     SplitWithSizesPiece, UnbindPiece,
     basic_index_op, normalize_key,
 )
