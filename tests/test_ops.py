@@ -315,9 +315,7 @@ def _index_case(draw):
 def _lib_key(key, lib):
     out = []
     for k in key:
-        if isinstance(k, tuple) and k[0] == "array":
-            out.append(lib.tensor(k[1]))
-        elif isinstance(k, tuple) and k[0] == "mask":
+        if isinstance(k, tuple) and k[0] == "array" or isinstance(k, tuple) and k[0] == "mask":
             out.append(lib.tensor(k[1]))
         else:
             out.append(k)
