@@ -325,8 +325,8 @@ def _lib_key(key, lib):
 @settings(max_examples=60, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(_index_case(), st.integers(0, 2**32 - 1))
-def test_hypothesis_indexing_matches_torch(case, seed):
-    shape, key = case
+def test_hypothesis_indexing_matches_torch(index_case, seed):
+    shape, key = index_case
     n_masks = sum(1 for k in key if isinstance(k, tuple) and k[0] == "mask")
     n_arrays = sum(1 for k in key if isinstance(k, tuple) and k[0] == "array")
     if n_masks > 1 or (n_masks and n_arrays):
