@@ -271,6 +271,87 @@ def test_hypothesis_reductions(red, seed):
     _check_random(spec, (shape,), kwargs, seed)
 
 
+@st.composite
+def _index_case(draw):
+    """A shape and a key mixing ints, slices, None, ``...``, integer arrays and one mask."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=4))
+    n_arr = draw(st.integers(1, 3))  # the common length of the integer arrays
+    key = []
+    dim = 0
+    used_ellipsis = False
+    while dim < len(shape):
+        kind = draw(st.sampled_from(["int", "slice", "none", "array", "mask", "ellipsis",
+                                     "stop"]))
+        size = shape[dim]
+        if kind == "stop":
+            break
+        if kind == "int":
+            key.append(draw(st.integers(-size, size - 1)))
+        elif kind == "slice":
+            start = draw(st.none() | st.integers(-size, size))
+            stop = draw(st.none() | st.integers(-size, size))
+            step = draw(st.none() | st.integers(1, 3))
+            key.append(slice(start, stop, step))
+        elif kind == "none":
+            key.append(None)
+            continue
+        elif kind == "array":
+            key.append(("array", draw(st.lists(st.integers(-size, size - 1), min_size=n_arr,
+                                               max_size=n_arr))))
+        elif kind == "mask":
+            key.append(("mask", draw(st.lists(st.booleans(), min_size=size, max_size=size))))
+        elif kind == "ellipsis":
+            if used_ellipsis:
+                continue
+            used_ellipsis = True
+            key.append(Ellipsis)
+            dim = len(shape) - sum(1 for k in key[:-1] if k is not None)
+            dim = max(dim, len(shape) - (len(shape) - 1))
+            break
+        dim += 1
+    return shape, key
+
+
+def _lib_key(key, lib):
+    out = []
+    for k in key:
+        if isinstance(k, tuple) and k[0] == "array":
+            out.append(lib.tensor(k[1]))
+        elif isinstance(k, tuple) and k[0] == "mask":
+            out.append(lib.tensor(k[1]))
+        else:
+            out.append(k)
+    return tuple(out)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(_index_case(), st.integers(0, 2**32 - 1))
+def test_hypothesis_indexing_matches_torch(case, seed):
+    shape, key = case
+    n_masks = sum(1 for k in key if isinstance(k, tuple) and k[0] == "mask")
+    n_arrays = sum(1 for k in key if isinstance(k, tuple) and k[0] == "array")
+    if n_masks > 1 or (n_masks and n_arrays):
+        return  # several masks / masks with arrays: their nonzero counts rarely broadcast
+    rng = np.random.default_rng(seed)
+    data = rng.standard_normal(shape)
+    xt = torch.tensor(data, requires_grad=True)
+    try:
+        yt = xt[_lib_key(key, torch)]
+    except (IndexError, RuntimeError, ValueError):
+        with pytest.raises((IndexError, RuntimeError, ValueError)):
+            gg.tensor(data, requires_grad=True)[_lib_key(key, gg)]
+        return
+    x = gg.tensor(data, requires_grad=True)
+    y = x[_lib_key(key, gg)]
+    assert tuple(y.shape) == tuple(yt.shape), key
+    np.testing.assert_allclose(y._data, yt.detach().numpy())
+    up = rng.standard_normal(tuple(yt.shape))
+    yt.backward(torch.tensor(up))
+    y.backward(gg.tensor(up))
+    np.testing.assert_allclose(x.grad._data, xt.grad.numpy(), err_msg=str(key))
+
+
 def _with_maker(spec, make):
     from dataclasses import replace
 
