@@ -73,8 +73,10 @@ from . import autograd  # noqa: E402
 from . import linalg, return_types  # noqa: E402  (torch.linalg, torch.return_types)
 from . import nn  # noqa: E402
 # torch.conv2d, torch.max_pool2d, ...: the same functions as torch.nn.functional's
-from .ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
-from .ops.pool import adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool2d  # noqa: E402
+from .nn._conv_functional import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
+from .nn._pool_functional import (  # noqa: E402
+    adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool2d,
+)
 from . import func  # noqa: E402
 from .autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 

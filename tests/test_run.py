@@ -32,9 +32,7 @@ TOLERANCE: dict[str, tuple[float, float]] = {}
 
 # Scripts that need a feature not in glassgrad yet: {name: reason}. strict=False, so a script
 # that starts passing is reported (XPASS) and can be taken off this list.
-XFAIL: dict[str, str] = {
-    "inplace_and_views": "Tensor.relu_ (issue 2)",
-}
+XFAIL: dict[str, str] = {}
 
 
 def _env() -> dict:

@@ -114,8 +114,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
 
     The mean runs as an average pool over the channel axis (zero-padded, window ``size``).
     """
-    from ..ops.pool import avg_pool2d
     from . import functional as F
+    from ._pool_functional import avg_pool2d
 
     if input.ndim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} "

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 
 from .. import creation
-from ..ops import conv as C
 from ..tensor import Tensor
+from . import _conv_functional as C
 from . import functional as F
 from . import init
 from .module import Module

@@ -658,22 +658,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
 
 # -- losses (in _losses.py for size; imported last: they use the functions above) -------------
-# -- CNN layers (conv, pooling, batch norm, channel dropout): ops/conv.py, ops/pool.py ---------
-from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
-from ..ops.pool import (
-    adaptive_avg_pool1d,
-    adaptive_avg_pool2d,
-    adaptive_max_pool1d,
-    adaptive_max_pool2d,
-    avg_pool1d,
-    avg_pool2d,
-    interpolate,
-    max_pool1d,
-    max_pool2d,
-    max_unpool1d,
-    max_unpool2d,
-)
+# -- CNN layers (conv, pooling, batch norm, channel dropout): _conv/_pool/_cnn_functional.py ---
 from ._cnn_functional import batch_norm, dropout1d, dropout2d, dropout3d, local_response_norm
+from ._conv_functional import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
 from ._losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -693,6 +680,19 @@ from ._losses import (
     smooth_l1_loss,
     soft_margin_loss,
     triplet_margin_loss,
+)
+from ._pool_functional import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    interpolate,
+    max_pool1d,
+    max_pool2d,
+    max_unpool1d,
+    max_unpool2d,
 )
 
 __all__ += [

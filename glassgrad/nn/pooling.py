@@ -3,9 +3,9 @@ channel dropout (``Dropout1d/2d``). Each calls its function in ``glassgrad.nn.fu
 
 from __future__ import annotations
 
-from ..ops import pool as P
 from ..tensor import Tensor
 from . import _cnn_functional as CF
+from . import _pool_functional as P
 from .module import Module
 
 

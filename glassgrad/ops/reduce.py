@@ -362,6 +362,15 @@ def _correction(x_shape, axis, correction):
     return _count(x_shape, axis) - correction
 
 
+def _dof_warning(name):
+    import warnings
+
+    warnings.warn(
+        f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+        "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=6,
+    )
+
+
 class Var(Function):
     """y = sum_i (x_i - mean)**2 / (N - correction)
     grad_x = g_b * 2 * (x - mean) / (N - correction)
@@ -378,6 +387,8 @@ class Var(Function):
             raise RuntimeError("std and var only support floating point and complex dtypes")
         axis = _axes(dim, x.ndim)
         denom = _correction(x.shape, axis, correction)
+        if denom <= 0:
+            _dof_warning("var")
         mean = np.mean(x, axis=axis, keepdims=True)
         diff = x - mean
         # N - correction <= 0 gives inf/nan, as in PyTorch
@@ -394,6 +405,10 @@ class Var(Function):
         ns = ctx.ns
         n = _count(x.shape, ctx.axis)
         mean = ns.sum(x, ctx.axis, True) / n
+        if ctx.denom <= 0:  # N - correction <= 0: inf/nan, as in PyTorch, without a warning
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad = _keep(g, x.shape, ctx.axis, ns) * (2 * (x - mean) / ctx.denom)
+            return grad, None, None, None
         return _keep(g, x.shape, ctx.axis, ns) * (2 * (x - mean) / ctx.denom), None, None, None
 
 
@@ -413,6 +428,8 @@ class Std(Function):
             raise RuntimeError("std and var only support floating point and complex dtypes")
         axis = _axes(dim, x.ndim)
         denom = _correction(x.shape, axis, correction)
+        if denom <= 0:
+            _dof_warning("std")
         mean = np.mean(x, axis=axis, keepdims=True)
         diff = x - mean
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -433,7 +450,8 @@ class Std(Function):
         zero = y_b == 0
         # where y == 0 every x - mean is 0 too: define the gradient as 0, not 0/0
         safe_y = y_b + ns.mask(zero, y_b)
-        grad = _keep(g, x.shape, ctx.axis, ns) * (x - mean) / (ctx.denom * safe_y)
+        with np.errstate(divide="ignore", invalid="ignore"):  # N - correction <= 0: inf/nan
+            grad = _keep(g, x.shape, ctx.axis, ns) * (x - mean) / (ctx.denom * safe_y)
         return grad * (1 - ns.mask(zero, y_b)), None, None, None
 
 
