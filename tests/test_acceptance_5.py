@@ -26,3 +26,34 @@ def test_demo_trace_and_explain_after_the_example_name(tmp_path):
     res = _demo("seed-nn", f"--trace={out2}", "--epochs", "2")
     assert res.returncode == 0, res.stderr
     assert len(json.loads((out2 / "trace.json").read_text())["steps"]) == 2
+
+
+def test_diverging_run_warns_in_words_not_numpy_and_names_each_nan_source():
+    import warnings
+
+    import glassgrad as torch
+    from glassgrad import glass
+
+    torch.manual_seed(0)
+    X = torch.randn(32, 3)
+    y = X.sum(1, keepdim=True)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=2.0)  # far too high: inf, then NaN
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with glass.trace() as t:
+            for _ in range(8):
+                opt.zero_grad()
+                loss = torch.nn.functional.mse_loss(model(X), y)
+                loss.backward()
+                opt.step()
+            x = torch.tensor([-1.0, 4.0], requires_grad=True)
+            torch.log(x).sum().backward()  # a NaN from another op, on another line
+        t.to_json()
+    glass_files = [w for w in caught if issubclass(w.category, RuntimeWarning)
+                   and "/glass/" in w.filename.replace("\\", "/")]
+    assert not glass_files, [f"{w.filename}:{w.lineno} {w.message}" for w in glass_files]
+    nan = [f.message for f in t.warnings if f.kind == "nan/inf"]
+    assert any("MseLossBackward0" in m for m in nan), nan
+    assert any("LogBackward0" in m for m in nan), nan
+    assert any(f.kind == "exploding gradients" for f in t.warnings)
