@@ -417,6 +417,7 @@ def record_once(loss, param):
                 if isinstance(v, Tensor) and not name.startswith("_") and id(v) not in tensors:
                     tensors[id(v)] = (name, v)
     hints = _hints(nodes, tensors)
+    hints.outs.setdefault(loss.grad_fn, loss._data)  # the loss passed in: its value is known
     tr = Trace(checks=False)
     outer = _ACTIVE[-1] if _ACTIVE else None
     if outer is not None:
