@@ -24,7 +24,18 @@ def _demo(args) -> int:
             print(f"{name:14s} {desc}")
         return 0
     path = path_of(args.name)
-    sys.argv = [str(path), *args.args]
+    # `demo NAME ... --trace DIR` / `--explain` after the name are ours (no example takes them)
+    rest, it = [], iter(args.args)
+    for a in it:
+        if a == "--explain":
+            args.explain = True
+        elif a == "--trace":
+            args.trace = next(it, None)
+        elif a.startswith("--trace="):
+            args.trace = a.split("=", 1)[1]
+        else:
+            rest.append(a)
+    sys.argv = [str(path), *rest]
     if args.trace or args.explain:
         from .glass.cli import traced
 

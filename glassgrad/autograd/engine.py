@@ -128,6 +128,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     _mode.enabled = False
     bhooks = state.backward_hooks
     hooked = None  # leaves with hooks (made on the first one): see _HookedLeaves
+    # history checks are needed only once some recorded in-place op has rebased a tensor
+    rebased = state.epoch != 0
     try:
         for t, g in leaf_roots:
             _deliver_leaf(t, g, False, Tensor, _wrap)
@@ -156,7 +158,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 if gi.dtype is not data.dtype and gi.dtype != data.dtype:
                     gi = gi.astype(data.dtype)
                 fn = t.grad_fn
-                if fn is not None and fn._ep > node._ep:
+                if rebased and fn is not None and fn._ep > node._ep:
                     fn = _history_before(fn, node._ep)
                 if fn is not None:
                     if fn._nout == 1:

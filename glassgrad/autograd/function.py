@@ -16,6 +16,7 @@ import re
 
 import numpy as np
 
+from ..ops._erf import erf as _erf
 from .grad_mode import _mode
 
 
@@ -479,11 +480,7 @@ class _ArrayNS:
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
-    @staticmethod
-    def erf(x):
-        """The error function (SciPy's when installed, else math.erf per element)."""
-        fn = _erf_impl()
-        return np.asarray(fn(x)).astype(x.dtype, copy=False)
+    erf = staticmethod(_erf)  # vectorised NumPy, float64-exact (Cody's method, ops/_erf.py)
 
     @staticmethod
     def reshape(x, shape):
@@ -583,22 +580,6 @@ class _ArrayNS:
     def mask(cond, like):
         """A 0/1 array of like's dtype (a constant in higher-order passes)."""
         return cond.astype(like.dtype)
-
-
-_ERF = []
-
-
-def _erf_impl():
-    """SciPy's vectorised erf if installed (imported on first use), else math.erf per element."""
-    if not _ERF:
-        try:
-            from scipy.special import erf
-        except ImportError:  # pragma: no cover - depends on the environment
-            import math
-
-            erf = np.frompyfunc(math.erf, 1, 1)
-        _ERF.append(erf)
-    return _ERF[0]
 
 
 array_ns = _ArrayNS

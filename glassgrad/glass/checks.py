@@ -163,7 +163,8 @@ class Checker:
                 msg = (f"the loss is {V.fmt(step.loss)}: an input or a parameter was already "
                        "non-finite (diverged in an earlier update? lower the learning rate)")
                 where = step.where
-            self.warn("nan/inf", msg, where, step, key="loss")
+            # once per place it starts (a later NaN from another op/line is news)
+            self.warn("nan/inf", msg, where, step, key=("loss", where))
             return
         for n in sorted((n for n in step.nodes if n.kind == "op" and n.order is not None),
                         key=lambda n: n.order):

@@ -159,7 +159,8 @@ class Update:
             return None
         if np.any(self.update[~mask] != 0):
             return None
-        ratios = -self.update[mask] / g[mask]
+        with np.errstate(all="ignore"):  # a diverged run: inf / inf, no NumPy warning
+            ratios = -self.update[mask] / g[mask]
         lr = float(np.median(ratios))
         if lr > 0 and np.allclose(ratios, lr, rtol=1e-3):
             if self.lr is not None and np.isclose(lr, self.lr, rtol=1e-3):

@@ -47,6 +47,20 @@ LOCAL_LIMIT = 4096  # local gradients (an extra backward call) only for outputs 
 _LOCAL_MODULES = ("glassgrad.ops.elementwise", "glassgrad.ops.reduce")
 
 
+def _quiet(fn):
+    """Run a recording hook with NumPy's floating-point warnings off: summaries of a diverged
+    run's inf/NaN values (norms, update ratios) must not print NumPy's RuntimeWarnings; the
+    loop checks report non-finite values in words."""
+
+    def wrapper(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return fn(*args, **kwargs)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
 class _OpRec:
     """What the forward hook keeps about one recorded op call."""
 
@@ -150,6 +164,7 @@ class Trace:
             return
         self._opt_handle = register_optimizer_step_post_hook(self._on_optimizer_step)
 
+    @_quiet
     def _on_optimizer_step(self, optimizer, *args, **kwargs) -> None:
         if optimizer not in self._optims:
             self._optims.append(optimizer)
@@ -157,6 +172,7 @@ class Trace:
 
     # -- forward ------------------------------------------------------------------------------
 
+    @_quiet
     def _on_forward(self, ctx, args, kwargs, result) -> None:
         if result.grad_fn is not ctx:
             return  # not recorded in the graph (no_grad, or no input requires grad)
@@ -217,6 +233,7 @@ class Trace:
 
     # -- backward -----------------------------------------------------------------------------
 
+    @_quiet
     def _begin(self, tensors) -> None:
         self._close_update()
         self._frame = N.user_frame(1)
@@ -235,6 +252,7 @@ class Trace:
                 if t is not None and t.grad_fn is None and id(t) not in self._grad_before:
                     self._grad_before[id(t)] = (t, None if t.grad is None else V.keep(t.grad._data))
 
+    @_quiet
     def _on_backward(self, node, g, input_grads) -> None:
         bw = self._bw
         if bw is None or not self._active:
@@ -273,6 +291,7 @@ class Trace:
         bw[node] = (V.keep(g), products, local, sent)
         self._bw_order.append(node)
 
+    @_quiet
     def _end(self, tensors) -> None:
         bw, self._bw = self._bw, None
         if bw is None:
@@ -290,6 +309,7 @@ class Trace:
                 opened[id(t)] = (t, n, V.keep(t._data), grad)
         self._open = (step, opened)
 
+    @_quiet
     def _close_update(self) -> None:
         if self._open is None:
             return

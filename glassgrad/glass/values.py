@@ -81,7 +81,8 @@ def keep(a):
 
 
 def is_small(v) -> bool:
-    return isinstance(v, np.ndarray)
+    # a NumPy scalar (0-d arithmetic on kept values returns one) is a small value too
+    return isinstance(v, (np.ndarray, np.generic))
 
 
 def shape_of(v) -> tuple:

@@ -180,6 +180,15 @@ def _check_class_target(input: Tensor, target: Tensor, op: str) -> None:
         )
 
 
+def _check_class_weight(w, n_classes, prefix):
+    """PyTorch's check: a class weight is 1-D with one entry per class."""
+    if w.ndim != 1 or w.shape[0] != n_classes:
+        raise RuntimeError(
+            f"{prefix}weight tensor should be defined either for all {n_classes} classes or no "
+            f"classes but got weight tensor of shape: {list(w.shape)}"
+        )
+
+
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """-input[i, target_i] (times weight[target_i]), averaged over the total weight."""
@@ -195,6 +204,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     t = target._data
     ishape = input._data.shape
     n_classes = ishape[1] if len(ishape) >= 2 else ishape[0]
+    if w is not None:
+        _check_class_weight(w, n_classes, "")
     if t.size and (t.min() < 0 or t.max() >= n_classes):
         bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
         if bad.any():
@@ -222,6 +233,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             f"expected scalar type {_dtype_name(input)} but found {_dtype_name(weight)}"
         )
     if target._data.dtype.kind == "f" and tuple(target.shape) == tuple(input.shape):
+        if weight is not None:
+            _check_class_weight(weight._data, n_classes, "cross_entropy: ")
         return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing,
                                     class_dim, n_classes)
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)

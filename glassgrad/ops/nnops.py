@@ -21,6 +21,9 @@ _DTYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int
 
 
 def _mat_error(x, w) -> RuntimeError:
+    if x.ndim == 0 or w.ndim == 0:
+        return RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
+                            f"{x.ndim}D and {w.ndim}D")
     rows = x.size // x.shape[-1] if x.ndim and x.shape[-1] else (1 if x.ndim == 1 else 0)
     cols = x.shape[-1] if x.ndim else 1
     return RuntimeError(

@@ -1,0 +1,96 @@
+"""Acceptance review of issue #3 (training stack): bad input gets PyTorch's error, word for word.
+
+Each case runs the same call on torch and glassgrad and compares the exception type and message
+(glassgrad may add a hint after PyTorch's words, never replace them).
+"""
+
+import pytest
+
+import glassgrad as gg
+
+torch = pytest.importorskip("torch")
+
+
+def _err(fn, lib):
+    with pytest.raises(Exception) as info:
+        fn(lib)
+    return info.type, str(info.value).replace("glassgrad", "torch")
+
+
+def _F(lib):
+    return lib.nn.functional
+
+
+BAD_INPUT = {
+    "linear_0d_input": lambda L: L.nn.Linear(3, 2)(L.tensor(1.0)),
+    "linear_0d_input_no_bias": lambda L: L.nn.Linear(3, 2, bias=False)(L.tensor(1.0)),
+    "linear_wrong_in_features": lambda L: L.nn.Linear(3, 2)(L.ones(4, 5)),
+    "linear_dtype_mismatch": lambda L: L.nn.Linear(3, 2)(L.ones(2, 3, dtype=L.float64)),
+    "nll_weight_too_long": lambda L: _F(L).nll_loss(
+        L.tensor([[-1.0, -2.0], [-0.5, -3.0]]), L.tensor([1, 0]), weight=L.tensor([1.0, 2.0, 3.0])),
+    "nll_weight_too_short_sum": lambda L: _F(L).nll_loss(
+        L.tensor([[-1.0, -2.0], [-0.5, -3.0]]), L.tensor([1, 0]), weight=L.tensor([1.0]),
+        reduction="sum"),
+    "ce_weight_2d": lambda L: _F(L).cross_entropy(
+        L.tensor([[-1.0, -2.0], [-0.5, -3.0]]), L.tensor([1, 0]), weight=L.tensor([[1.0, 2.0]])),
+    "ce_probs_weight_wrong_length": lambda L: _F(L).cross_entropy(
+        L.tensor([[-1.0, -2.0], [-0.5, -3.0]]), L.tensor([[0.2, 0.8], [1.0, 0.0]]),
+        weight=L.tensor([1.0, 2.0, 3.0])),
+    "ce_module_weight_wrong_length": lambda L: L.nn.CrossEntropyLoss(
+        weight=L.tensor([1.0, 2.0, 3.0]))(L.tensor([[-1.0, -2.0]]), L.tensor([1])),
+    "ce_float_target": lambda L: _F(L).cross_entropy(L.ones(4, 3), L.tensor([0.0, 1, 2, 1])),
+    "ce_int32_target": lambda L: _F(L).cross_entropy(
+        L.ones(4, 3), L.tensor([0, 1, 2, 1], dtype=L.int32)),
+    "ce_batch_mismatch": lambda L: _F(L).cross_entropy(L.ones(4, 3), L.tensor([0, 1, 2])),
+    "ce_target_out_of_range": lambda L: _F(L).cross_entropy(L.ones(4, 3), L.tensor([0, 1, 5, 1])),
+    "bce_outside_0_1": lambda L: _F(L).binary_cross_entropy(L.tensor([1.5]), L.tensor([1.0])),
+    "layer_norm_shape": lambda L: L.nn.LayerNorm(4)(L.ones(2, 3)),
+    "one_hot_float": lambda L: _F(L).one_hot(L.tensor([1.0])),
+    "optimizer_empty": lambda L: L.optim.SGD([], lr=0.1),
+    "optimizer_bad_beta": lambda L: L.optim.Adam([L.zeros(1, requires_grad=True)],
+                                                 betas=(1.0, 0.9)),
+    "optimizer_unknown_option": lambda L: L.optim.SGD([L.zeros(1, requires_grad=True)],
+                                                      capturable=True),
+    "optimizer_fused_rmsprop": lambda L: L.optim.RMSprop([L.zeros(1, requires_grad=True)],
+                                                         fused=True),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUT))
+def test_bad_input_errors_start_with_torchs_words(name):
+    t_type, t_msg = _err(BAD_INPUT[name], torch)
+    g_type, g_msg = _err(BAD_INPUT[name], gg)
+    assert g_type is t_type
+    # glassgrad may add a hint (after "(" or ";"), but the message begins with PyTorch's words
+    assert g_msg.startswith(t_msg.split(" (while checking")[0].rstrip()), (g_msg, t_msg)
+
+
+def test_load_state_dict_errors_are_torchs():
+    def missing(L):
+        m = L.nn.Sequential(L.nn.Linear(3, 2), L.nn.ReLU(), L.nn.Linear(2, 1))
+        sd = m.state_dict()
+        del sd["0.bias"]
+        sd["extra"] = L.zeros(1)
+        sd["2.weight"] = L.zeros(5, 5)
+        m.load_state_dict(sd)
+
+    assert _err(missing, gg) == _err(missing, torch)
+
+
+def test_unsupported_differentiable_option_says_so():
+    with pytest.raises(NotImplementedError, match="differentiable=True is not supported"):
+        gg.optim.Adam([gg.zeros(1, requires_grad=True)], differentiable=True)
+
+
+def test_weighted_nll_and_cross_entropy_still_match_torch():
+    import numpy as np
+
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    t = [0, 2, 1, 2, 0]
+    w = np.array([0.5, 2.0, 1.0])
+    for red in ("mean", "sum", "none"):
+        got = gg.nn.functional.cross_entropy(gg.tensor(x), gg.tensor(t), weight=gg.tensor(w),
+                                             reduction=red)
+        ref = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(t),
+                                                weight=torch.tensor(w), reduction=red)
+        np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-12)

@@ -1,0 +1,83 @@
+"""Acceptance review of issue #5 (glass box): the options work where a user types them."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _demo(*args):
+    return subprocess.run([sys.executable, "-m", "glassgrad", "demo", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120, check=False)
+
+
+def test_demo_trace_and_explain_after_the_example_name(tmp_path):
+    # `glassgrad demo seed-nn --epochs 3 --trace DIR`: the example's own options and the
+    # glass options mixed after the name (argparse would hand --trace to the example)
+    out = tmp_path / "tr"
+    res = _demo("seed-nn", "--epochs", "3", "--trace", str(out), "--explain")
+    assert res.returncode == 0, res.stderr
+    assert len(json.loads((out / "trace.json").read_text())["steps"]) == 3
+    assert (out / "report.html").exists()
+    assert res.stdout.count("-- step ") == 3  # --explain took effect too
+    out2 = tmp_path / "tr2"
+    res = _demo("seed-nn", f"--trace={out2}", "--epochs", "2")
+    assert res.returncode == 0, res.stderr
+    assert len(json.loads((out2 / "trace.json").read_text())["steps"]) == 2
+
+
+def test_diverging_run_warns_in_words_not_numpy_and_names_each_nan_source():
+    import warnings
+
+    import glassgrad as torch
+    from glassgrad import glass
+
+    torch.manual_seed(0)
+    X = torch.randn(32, 3)
+    y = X.sum(1, keepdim=True)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=2.0)  # far too high: inf, then NaN
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with glass.trace() as t:
+            for _ in range(8):
+                opt.zero_grad()
+                loss = torch.nn.functional.mse_loss(model(X), y)
+                loss.backward()
+                opt.step()
+            x = torch.tensor([-1.0, 4.0], requires_grad=True)
+            torch.log(x).sum().backward()  # a NaN from another op, on another line
+        t.to_json()
+    glass_files = [w for w in caught if issubclass(w.category, RuntimeWarning)
+                   and "/glass/" in w.filename.replace("\\", "/")]
+    assert not glass_files, [f"{w.filename}:{w.lineno} {w.message}" for w in glass_files]
+    nan = [f.message for f in t.warnings if f.kind == "nan/inf"]
+    assert any("MseLossBackward0" in m for m in nan), nan
+    assert any("LogBackward0" in m for m in nan), nan
+    assert any(f.kind == "exploding gradients" for f in t.warnings)
+
+
+def test_graph_labels_a_large_parameters_gradient_with_its_summary():
+    import re
+
+    import numpy as np
+
+    import glassgrad as torch
+    from glassgrad import glass
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 3))
+    loss = torch.nn.functional.cross_entropy(model(torch.randn(8, 64)),
+                                             torch.tensor([0, 1, 2, 0, 1, 2, 0, 1]))
+    dot = glass.graph(loss).dot()  # before backward: the graph computes its own gradients
+    loss.backward()
+    for name, p in model.named_parameters():
+        label = re.search(rf'model\.{re.escape(name)} \[[^"]*"', dot)
+        assert label, name
+        text = label.group(0)
+        assert "grad -" not in text, text  # [32, 64] and [3, 32] weights were shown as "-"
+        if p.numel() > 64:
+            norm = float(re.search(r"norm ([-0-9.e+]+)", text).group(1))
+            np.testing.assert_allclose(norm, float(p.grad.norm()), rtol=1e-4)
