@@ -249,7 +249,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         smooth = -(logp * weight.reshape(wshape)).sum(class_dim)
     else:
         smooth = -logp.sum(class_dim)
-    smooth = smooth * _wrap(keep, False, None)
+    # masked_fill, not * keep: an all-ignored 'mean' divides by 0 below, and inf * 0 would make
+    # the ignored samples' gradient nan where PyTorch's is 0
+    smooth = smooth.masked_fill(_wrap(t == ignore_index, False, None), 0.0)
     if reduction == "mean":
         if weight is not None:
             denom = float(weight._data[t[t != ignore_index]].sum())
