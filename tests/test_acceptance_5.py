@@ -81,3 +81,22 @@ def test_graph_labels_a_large_parameters_gradient_with_its_summary():
         if p.numel() > 64:
             norm = float(re.search(r"norm ([-0-9.e+]+)", text).group(1))
             np.testing.assert_allclose(norm, float(p.grad.norm()), rtol=1e-4)
+
+
+def test_a_one_element_adam_update_is_not_shown_as_a_learning_rate():
+    import glassgrad as torch
+    from glassgrad import glass
+
+    torch.manual_seed(0)
+    X = torch.randn(16, 3)
+    y = X.sum(1, keepdim=True)
+    for opt_name, lr, want in [("Adam", 0.01, None), ("SGD", 0.05, 0.05)]:
+        model = torch.nn.Linear(3, 1)
+        opt = getattr(torch.optim, opt_name)(model.parameters(), lr=lr)
+        with glass.trace() as t:
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(X), y).backward()
+            opt.step()
+        (bias,) = [u for u in t.steps[0].updates if u.name == "model.bias"]
+        # Adam's one-element update is -0.01 * sign(g), a "multiple" of g by 0.01 / |g|
+        assert bias.inferred_lr() == want, opt_name
