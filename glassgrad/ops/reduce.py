@@ -652,7 +652,7 @@ class Median(Function):
     grad_x = g * (x == y) / count(x == y)   (tied medians share the gradient evenly)
     """
 
-    __slots__ = ("shape", "axis")
+    __slots__ = ("axis", "shape")
     _raw = True
     _unary = True
     node_name = "MedianBackward0"
