@@ -116,3 +116,37 @@ def test_other_integer_avg_pool_refused_like_torch(fn, dtype):
     with pytest.raises(NotImplementedError) as g_err:
         getattr(GF, fn)(gg.tensor(x), 2)
     assert str(g_err.value) == str(t_err.value)
+
+
+def test_digits_cnn_glass_trace_attributes_ops_to_modules_and_collapses(tmp_path):
+    """The glass-box trace on the example's CNN: every conv/bn/pool node is attributed to its
+    module, the collapsed view (used for graphs above max_nodes) has one box per layer, and the
+    report is written."""
+    pytest.importorskip("sklearn")
+    from glassgrad import glass
+    from glassgrad.examples.digits_cnn import DigitsCNN
+    from glassgrad.glass.graph import Graph
+
+    gg.manual_seed(0)
+    model = DigitsCNN()
+    opt = gg.optim.SGD(model.parameters(), lr=0.1)
+    x, y = gg.randn(8, 1, 8, 8), gg.tensor([0, 1, 2, 3, 4, 5, 6, 7])
+    with glass.trace(warn=False) as t:
+        for _ in range(2):
+            opt.zero_grad()
+            GF.cross_entropy(model(x), y).backward()
+            opt.step()
+    ops = {(n.op, n.module) for n in t.steps[0].nodes if n.kind == "op"}
+    for op, module in [("ConvolutionBackward0", "model.features.0"),
+                       ("NativeBatchNormBackward0", "model.features.1"),
+                       ("MaxPool2DWithIndicesBackward0", "model.features.3"),
+                       ("ConvolutionBackward0", "model.features.4")]:
+        assert (op, module) in ops, sorted(ops, key=str)
+    full = Graph.from_step(t.steps[0], "backward")
+    small = Graph.from_step(t.steps[0], "backward", max_nodes=10)
+    assert "collapsed by module" in small.title and small.collapsed_from is not None
+    boxes = {n["lines"][0] for n in small.nodes if n["kind"] == "module"}
+    assert {f"model.features.{i}" for i in range(8)} <= boxes
+    assert len(small.nodes) < len(full.nodes)
+    t.report(str(tmp_path / "report.html"))
+    assert (tmp_path / "report.html").stat().st_size > 10_000
