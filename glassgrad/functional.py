@@ -22,6 +22,7 @@ __all__ = [
     "allclose",
     "amax",
     "amin",
+    "aminmax",
     "any",
     "arccos",
     "arcsin",
@@ -87,6 +88,7 @@ __all__ = [
     "isfinite",
     "isinf",
     "isnan",
+    "kthvalue",
     "le",
     "lerp",
     "less",
@@ -108,10 +110,13 @@ __all__ = [
     "max",
     "maximum",
     "mean",
+    "median",
     "meshgrid",
     "min",
     "minimum",
     "mm",
+    "moveaxis",
+    "movedim",
     "mul",
     "mv",
     "nan_to_num",
@@ -125,6 +130,7 @@ __all__ = [
     "permute",
     "pow",
     "prod",
+    "quantile",
     "reciprocal",
     "relu",
     "remainder",
@@ -150,6 +156,7 @@ __all__ = [
     "squeeze",
     "stack",
     "std",
+    "std_mean",
     "sub",
     "sum",
     "t",
@@ -166,6 +173,7 @@ __all__ = [
     "unique",
     "unsqueeze",
     "var",
+    "var_mean",
     "vstack",
     "where",
 ]
@@ -886,6 +894,49 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
 
 
 # -- more shape and indexing ---------------------------------------------------------------------
+
+
+def median(x, dim=None, keepdim=False):
+    """``median(x)``: the middle value (the lower of two); ``median(x, dim)``: (values,
+    indices)."""
+    return x.median(dim, keepdim)
+
+
+def kthvalue(x, k, dim=-1, keepdim=False):
+    return x.kthvalue(k, dim, keepdim)
+
+
+def quantile(x, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The ``q``-quantiles of ``x`` (along ``dim``), linearly interpolated by default.
+
+    >>> import glassgrad as gg
+    >>> gg.quantile(gg.tensor([1.0, 2.0, 3.0, 4.0]), 0.5).item()
+    2.5
+    """
+    return x.quantile(q, dim, keepdim, interpolation=interpolation)
+
+
+def aminmax(x, *, dim=None, keepdim=False):
+    return x.aminmax(dim=dim, keepdim=keepdim)
+
+
+def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(variance, mean) over ``dim``."""
+    return (x.var(dim, unbiased, keepdim, correction=correction),
+            x.mean(dim if not isinstance(dim, bool) else None, keepdim))
+
+
+def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(standard deviation, mean) over ``dim``."""
+    return (x.std(dim, unbiased, keepdim, correction=correction),
+            x.mean(dim if not isinstance(dim, bool) else None, keepdim))
+
+
+def movedim(x, source, destination):
+    return x.movedim(source, destination)
+
+
+moveaxis = movedim
 
 
 def cumprod(x, dim, dtype=None):

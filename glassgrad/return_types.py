@@ -9,7 +9,7 @@ from collections import namedtuple
 
 from . import _dtype
 
-__all__ = ["max", "min", "sort", "topk"]
+__all__ = ["aminmax", "kthvalue", "max", "median", "min", "sort", "topk"]
 
 
 def _repr(self) -> str:
@@ -29,3 +29,12 @@ sort.__module__ = __name__
 topk = namedtuple("topk", ["values", "indices"])
 topk.__repr__ = _repr
 topk.__module__ = __name__
+median = namedtuple("median", ["values", "indices"])
+median.__repr__ = _repr
+median.__module__ = __name__
+kthvalue = namedtuple("kthvalue", ["values", "indices"])
+kthvalue.__repr__ = _repr
+kthvalue.__module__ = __name__
+aminmax = namedtuple("aminmax", ["min", "max"])
+aminmax.__repr__ = _repr
+aminmax.__module__ = __name__

@@ -1272,6 +1272,92 @@ class Tensor:
     def logsumexp(self, dim, keepdim=False):
         return LogSumExp.apply(_floating(self), dim, keepdim)
 
+    def median(self, dim=None, keepdim=False):
+        """``median()``: the middle value (lower of two); ``median(dim)``: (values, indices)."""
+        if dim is None:
+            return Median.apply(self)
+        return self._select_sorted(MedianDim, dim, keepdim, None, "median")
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """(values, indices) of the ``k``-th smallest element along ``dim`` (k counts from 1)."""
+        return self._select_sorted(KthValue, dim, keepdim, k, "kthvalue")
+
+    def _select_sorted(self, op, dim, keepdim, k, name):
+        from . import return_types
+
+        data = self._data
+        x = self if data.ndim else self.reshape(1)
+        d = _norm_dim(dim, data.ndim)
+        n = x._data.shape[d]
+        if n == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        pos = (n - 1) // 2 if k is None else k - 1
+        if not 0 <= pos < n:
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+        order = _argsort(x._data, d, False)
+        idx = np.take(order, [pos], axis=d)  # keepdim indices, NaN sorted last
+        values = op.apply(x, d, keepdim or not data.ndim, idx)
+        indices = idx if keepdim else np.squeeze(idx, d)
+        if not data.ndim:
+            values, indices = values.reshape(()), indices.reshape(())
+        return getattr(return_types, name)(values, _wrap(indices, False, None))
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        from . import return_types
+
+        return return_types.aminmax(self.amin(() if dim is None else dim, keepdim),
+                                    self.amax(() if dim is None else dim, keepdim))
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """The ``q``-quantile(s) along ``dim`` (of all elements by default), interpolating
+        between the sorted values around position ``q * (n - 1)``."""
+        x = self.reshape(-1) if dim is None else self
+        d = 0 if dim is None else _norm_dim(dim, self._data.ndim)
+        if isinstance(q, Tensor) and q._data.dtype != self._data.dtype:
+            raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+        qs = q._data if isinstance(q, Tensor) else np.asarray(q, dtype=np.float64)
+        if ((qs < 0) | (qs > 1)).any():
+            raise RuntimeError("quantile() q values must be in the range [0, 1]")
+        n = x._data.shape[d]
+        pos = qs.reshape(-1).astype(np.float64) * (n - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.ceil(pos).astype(np.int64)
+        if interpolation == "lower":
+            hi = lo
+        elif interpolation == "higher":
+            lo = hi
+        elif interpolation == "nearest":
+            lo = hi = np.round(pos).astype(np.int64)
+        elif interpolation not in ("linear", "midpoint"):
+            raise ValueError(f"quantile() interpolation must be one of linear, lower, higher, "
+                             f"midpoint or nearest. Got {interpolation}")
+        frac = 0.5 if interpolation == "midpoint" else pos - lo
+        srt = x.sort(d).values
+        below = srt.index_select(d, lo)
+        above = srt.index_select(d, hi)
+        shape = [1] * below.dim()
+        shape[d] = -1
+        w = _wrap(np.asarray(frac, dtype=x._data.dtype).reshape(shape) if np.ndim(frac) else
+                  np.asarray(frac, dtype=x._data.dtype), False, None)
+        out = below + (above - below) * w  # (..., len(q), ...) along d
+        # PyTorch's layout: the q dim first (for a 1-D q), the reduced dim kept as 1 or dropped
+        if keepdim:
+            if dim is None:
+                lead = (-1,) if qs.ndim else ()
+                return out.reshape(lead + (1,) * self._data.ndim)
+            return out.movedim(d, 0).unsqueeze(d + 1) if qs.ndim else out
+        return out.movedim(d, 0) if qs.ndim else out.squeeze(d)
+
+    def movedim(self, source, destination):
+        nd = self._data.ndim
+        src = _norm_dim(source, nd)
+        dst = _norm_dim(destination, nd)
+        order = [i for i in range(nd) if i != src]
+        order.insert(dst, src)
+        return self.permute(order) if order != list(range(nd)) else self
+
+    moveaxis = movedim
+
     def cumsum(self, dim, dtype=None):
         npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
         return Cumsum.apply(self, dim, npd)
@@ -2391,7 +2477,7 @@ from .ops.linalg import (  # noqa: E402
     Addmm, Bmm, Cross, Det, Inverse, Trace, Tril, Triu, VectorNorm, matmul_op,
 )
 from .ops.reduce import (  # noqa: E402
-    Amax, Amin, Cumprod, Cumsum, LogSumExp, Max, MaxDim, Mean, MeanDim, Min, MinDim, Prod, ProdDim, Std, Sum,
+    Amax, Amin, Cumprod, Cumsum, KthValue, LogSumExp, Median, MedianDim, Max, MaxDim, Mean, MeanDim, Min, MinDim, Prod, ProdDim, Std, Sum,
     SumDim, SumToSize, Var, arg_extreme,
 )
 from .ops.shape import (  # noqa: E402

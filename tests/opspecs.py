@@ -377,6 +377,29 @@ spec("index_select", lambda m, x, dim, idx: m.index_select(x, dim, idx),
 spec("nonzero", lambda m, x: m.nonzero(x), [case((3, 4)), case((5,))], with_ties, grad=(),
      ints=True)
 spec("where_condition_only", lambda m, x: m.where(x > 0), [case((3, 4))], with_ties, grad=())
+spec("median", lambda m, x: m.median(x), [case((3, 4)), case((5,)), case(())], distinct)
+spec("median_ties", lambda m, x: x.median(), [case((4, 5))], with_ties, gradcheck=False,
+     notes="tied medians share the gradient evenly")
+spec("median_dim", lambda m, x, **k: m.median(x, **k), DIM_CASES, distinct)
+spec("kthvalue", lambda m, x, k, **kw: m.kthvalue(x, k, **kw),
+     [case((3, 5), k=2), case((3, 5), k=3, dim=0, keepdim=True), case((6,), k=6)], distinct)
+spec("quantile", lambda m, x, **k: m.quantile(x, **k),
+     [case((3, 5), q=0.3, dim=1), case((3, 5), q=0.5), case((3, 5), q=0.75, dim=0, keepdim=True),
+      case((7,), q=0.1, interpolation="nearest"), case((7,), q=0.6, interpolation="midpoint")],
+     distinct, name_check=False, notes="composed from sort and index_select")
+spec("quantile_many",
+     lambda m, x, **k: m.quantile(x, m.tensor([0.2, 0.5, 0.9], dtype=x.dtype), **k),
+     [case((3, 5), dim=1), case((3, 5), dim=0, keepdim=True), case((2, 3))], distinct,
+     name_check=False)
+spec("aminmax", lambda m, x, **k: m.aminmax(x, **k), [case((3, 4)), case((3, 4), dim=1)],
+     distinct, name_check=False)
+spec("var_mean", lambda m, x, **k: m.var_mean(x, **k), [case((3, 4)), case((3, 4), dim=1)],
+     name_check=False)
+spec("std_mean", lambda m, x, **k: m.std_mean(x, **k), [case((3, 4), dim=0, keepdim=True)],
+     name_check=False)
+spec("movedim", lambda m, x, **k: m.movedim(x, **k),
+     [case((2, 3, 4), source=0, destination=2), case((2, 3, 4), source=-1, destination=0)],
+     name_check=False)
 spec("cumprod", lambda m, x, **k: m.cumprod(x, **k),
      [case((3, 4), dim=1), case((2, 3, 4), dim=0), case((5,), dim=-1)], uniform(0.5, 1.5),
      ints=True)

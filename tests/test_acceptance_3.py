@@ -47,6 +47,11 @@ BAD_INPUT = {
     "layer_norm_shape": lambda L: L.nn.LayerNorm(4)(L.ones(2, 3)),
     "one_hot_float": lambda L: _F(L).one_hot(L.tensor([1.0])),
     "optimizer_empty": lambda L: L.optim.SGD([], lr=0.1),
+    "ce_spatial_target_shape": lambda L: _F(L).cross_entropy(L.ones(2, 3, 4), L.tensor([0, 1])),
+    "huber_negative_delta": lambda L: _F(L).huber_loss(L.ones(2), L.zeros(2), delta=-1.0),
+    "huber_module_zero_delta": lambda L: L.nn.HuberLoss(delta=0.0)(L.ones(2), L.zeros(2)),
+    "layer_norm_weight_shape": lambda L: _F(L).layer_norm(L.ones(2, 3), (3,), weight=L.ones(4)),
+    "layer_norm_bias_shape": lambda L: _F(L).layer_norm(L.ones(2, 3), (3,), bias=L.ones(1, 3)),
     "optimizer_bad_beta": lambda L: L.optim.Adam([L.zeros(1, requires_grad=True)],
                                                  betas=(1.0, 0.9)),
     "optimizer_unknown_option": lambda L: L.optim.SGD([L.zeros(1, requires_grad=True)],
@@ -94,3 +99,45 @@ def test_weighted_nll_and_cross_entropy_still_match_torch():
         ref = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(t),
                                                 weight=torch.tensor(w), reduction=red)
         np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape,target", [((4,), 2), ((1, 4), [2]), ((2, 4, 1), [[2], [2]]),
+                                          ((2, 4), [2, 1])])
+@pytest.mark.parametrize("smoothing", [0.0, 0.25])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ignored_targets_get_zero_gradient_like_torch(shape, target, smoothing, weighted):
+    """A batch whose targets are all ignore_index (a padding-only batch): the 'mean' loss is nan
+    in both, but PyTorch's gradient is 0 there, so one such batch does not wreck the model; it
+    was nan in glassgrad. (With weight[t] == 0 for every kept target, both give nan.)"""
+    import warnings
+
+    import numpy as np
+
+    res = []
+    for L in (gg, torch):
+        x = L.tensor(np.linspace(-1, 1, int(np.prod(shape))).reshape(shape), requires_grad=True)
+        w = L.tensor([1.0, 0.0, 0.5, 0.0], dtype=L.float64) if weighted else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loss = L.nn.functional.cross_entropy(x, L.tensor(target), weight=w, ignore_index=2,
+                                                 label_smoothing=smoothing)
+            loss.backward()
+        res.append((loss.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-12, atol=1e-15, equal_nan=True)
+
+
+def test_where_and_masked_fill_send_zero_not_nan_past_an_infinite_gradient():
+    import numpy as np
+
+    res = []
+    for L in (gg, torch):
+        x = L.tensor([1.0, 2.0, 3.0], dtype=L.float64, requires_grad=True)
+        inf = L.tensor([float("inf"), 1.0, 1.0], dtype=L.float64)
+        (L.where(x > 1.5, x, x * 2) * inf).sum().backward()
+        g1 = x.grad.numpy().copy()
+        x.grad = None
+        (x.masked_fill(x < 1.5, 0.0) * inf).sum().backward()
+        res.append((g1, x.grad.numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_array_equal(a, b)

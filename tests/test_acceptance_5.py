@@ -57,3 +57,46 @@ def test_diverging_run_warns_in_words_not_numpy_and_names_each_nan_source():
     assert any("MseLossBackward0" in m for m in nan), nan
     assert any("LogBackward0" in m for m in nan), nan
     assert any(f.kind == "exploding gradients" for f in t.warnings)
+
+
+def test_graph_labels_a_large_parameters_gradient_with_its_summary():
+    import re
+
+    import numpy as np
+
+    import glassgrad as torch
+    from glassgrad import glass
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 3))
+    loss = torch.nn.functional.cross_entropy(model(torch.randn(8, 64)),
+                                             torch.tensor([0, 1, 2, 0, 1, 2, 0, 1]))
+    dot = glass.graph(loss).dot()  # before backward: the graph computes its own gradients
+    loss.backward()
+    for name, p in model.named_parameters():
+        label = re.search(rf'model\.{re.escape(name)} \[[^"]*"', dot)
+        assert label, name
+        text = label.group(0)
+        assert "grad -" not in text, text  # [32, 64] and [3, 32] weights were shown as "-"
+        if p.numel() > 64:
+            norm = float(re.search(r"norm ([-0-9.e+]+)", text).group(1))
+            np.testing.assert_allclose(norm, float(p.grad.norm()), rtol=1e-4)
+
+
+def test_a_one_element_adam_update_is_not_shown_as_a_learning_rate():
+    import glassgrad as torch
+    from glassgrad import glass
+
+    torch.manual_seed(0)
+    X = torch.randn(16, 3)
+    y = X.sum(1, keepdim=True)
+    for opt_name, lr, want in [("Adam", 0.01, None), ("SGD", 0.05, 0.05)]:
+        model = torch.nn.Linear(3, 1)
+        opt = getattr(torch.optim, opt_name)(model.parameters(), lr=lr)
+        with glass.trace() as t:
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(X), y).backward()
+            opt.step()
+        (bias,) = [u for u in t.steps[0].updates if u.name == "model.bias"]
+        # Adam's one-element update is -0.01 * sign(g), a "multiple" of g by 0.01 / |g|
+        assert bias.inferred_lr() == want, opt_name

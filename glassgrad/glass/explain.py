@@ -446,6 +446,8 @@ def record_once(loss, param):
         node.grad_before = before
         if total is not None and (before is None or V.is_small(before)):
             node.grad_after = total if before is None else (before + total).astype(total.dtype)
+        elif before is None and len(contrib) == 1:
+            node.grad_after = contrib[0]  # a large leaf's one gradient: its summary
         else:
             node.grad_after = None
     return step

@@ -430,6 +430,12 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
             f"{list(input.shape)}"
         )
     _floating_check(input, "layer_norm")
+    for what, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(
+                f"Expected {what} to be of same shape as normalized_shape, but got {what} of "
+                f"shape {list(t.shape)} and normalized_shape = {list(normalized_shape)}"
+            )
     return nnops.LayerNorm.apply(input, weight, bias, k, eps)
 
 

@@ -329,7 +329,8 @@ class Where(Function):
     def backward(ctx, g):
         (cond,) = ctx.saved_tensors
         ns = ctx.ns
-        return None, ns.where(cond, g, 0 * g), ns.where(cond, 0 * g, g)
+        zero = ns.zeros(g.shape, g)  # not 0 * g: an inf g would give nan where torch gives 0
+        return None, ns.where(cond, g, zero), ns.where(cond, zero, g)
 
 
 class Cast(Function):

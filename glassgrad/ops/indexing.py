@@ -343,10 +343,11 @@ class MaskedFill(Function):
         (mask,) = ctx.saved_tensors
         ns = ctx.ns
         grad_x = grad_value = None
+        zero = ns.zeros(g.shape, g)  # not 0 * g: an inf g would give nan where torch gives 0
         if ctx.inputs[0] is not None:
-            grad_x = ns.where(mask, 0 * g, g)
+            grad_x = ns.where(mask, zero, g)
         if ctx.inputs[2] is not None:
-            grad_value = ns.sum(ns.where(mask, g, 0 * g))
+            grad_value = ns.sum(ns.where(mask, g, zero))
         return grad_x, None, grad_value
 
 

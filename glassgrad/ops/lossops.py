@@ -268,8 +268,10 @@ class NllLoss(Function):
         if total is None:
             ctx.scale = -w_t
         else:
-            with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as torch
+            with np.errstate(invalid="ignore", divide="ignore"):  # total 0: nan, as torch
                 ctx.scale = -w_t / total
+            if total == 0:  # torch skips ignored targets: their gradient stays 0, never nan
+                ctx.scale[~keep.reshape(-1)] = 0
         ctx.shape = xs.shape
         ctx.reduction = reduction
         ctx.ndim = x.ndim

@@ -645,3 +645,46 @@ def _cumprod_grad_exact(x, g, axis):
         partial = np.cumprod(others, axis=-1)  # prod_{k <= j, k != i} x_k for every j
         grad[..., i] = np.sum(gm[..., i:] * partial[..., i:], axis=-1)
     return np.moveaxis(grad, -1, axis)
+
+
+class Median(Function):
+    """y = the middle value of x's sorted elements (the lower one of two for an even count)
+    grad_x = g * (x == y) / count(x == y)   (tied medians share the gradient evenly)
+    """
+
+    __slots__ = ("axis", "shape")
+    _raw = True
+    _unary = True
+    node_name = "MedianBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        _empty_check(x, None, "median")
+        flat = np.sort(x, axis=None)
+        y = np.asarray(flat[(flat.size - 1) // 2])
+        if np.isnan(flat[-1:]).any() if x.dtype.kind == "f" else False:
+            y = np.asarray(np.nan, dtype=x.dtype)  # NaN propagates (it sorts last)
+        ctx.shape = x.shape
+        ctx.axis = None
+        ctx.save_for_backward(x, y)
+        return y
+
+    backward = staticmethod(_evenly)
+
+
+class MedianDim(_SelectAlongDim):
+    """values = the median along dim, indices = where it sits in x
+    grad_x = g put at those indices, 0 elsewhere
+    """
+
+    __slots__ = ()
+    node_name = "MedianBackward1"
+
+
+class KthValue(_SelectAlongDim):
+    """values = the k-th smallest along dim, indices = where it sits in x
+    grad_x = g put at those indices, 0 elsewhere
+    """
+
+    __slots__ = ()
+    node_name = "KthvalueBackward0"
