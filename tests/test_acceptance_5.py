@@ -26,6 +26,8 @@ def test_demo_trace_and_explain_after_the_example_name(tmp_path):
     res = _demo("seed-nn", f"--trace={out2}", "--epochs", "2")
     assert res.returncode == 0, res.stderr
     assert len(json.loads((out2 / "trace.json").read_text())["steps"]) == 2
+    res = _demo("seed-nn", "--trace")  # no directory: argparse's error, not a silent run
+    assert res.returncode == 2 and "--trace: expected one argument" in res.stderr
 
 
 def test_diverging_run_warns_in_words_not_numpy_and_names_each_nan_source():
