@@ -9,11 +9,11 @@ thresholds lets ``malloc`` recycle those blocks, as PyTorch's caching allocators
 
 Applied once at import on Linux with glibc; ``GLASSGRAD_TUNE_MALLOC=0`` turns it off. The cost:
 the process keeps its peak heap (up to the trim threshold) instead of shrinking after a spike.
+Elsewhere (macOS, Windows, musl without ``mallopt``, no ``ctypes``) it silently does nothing.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
 
@@ -30,8 +30,10 @@ def tune_malloc() -> bool:
     if os.environ.get("GLASSGRAD_TUNE_MALLOC", "1").strip().lower() in ("0", "false", "no", "off"):
         return False
     try:
+        import ctypes
+
         mallopt = ctypes.CDLL(None).mallopt  # glibc only: musl has no mallopt
-    except (OSError, AttributeError):
+    except (ImportError, OSError, AttributeError):
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int

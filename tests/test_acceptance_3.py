@@ -47,6 +47,11 @@ BAD_INPUT = {
     "layer_norm_shape": lambda L: L.nn.LayerNorm(4)(L.ones(2, 3)),
     "one_hot_float": lambda L: _F(L).one_hot(L.tensor([1.0])),
     "optimizer_empty": lambda L: L.optim.SGD([], lr=0.1),
+    "ce_spatial_target_shape": lambda L: _F(L).cross_entropy(L.ones(2, 3, 4), L.tensor([0, 1])),
+    "huber_negative_delta": lambda L: _F(L).huber_loss(L.ones(2), L.zeros(2), delta=-1.0),
+    "huber_module_zero_delta": lambda L: L.nn.HuberLoss(delta=0.0)(L.ones(2), L.zeros(2)),
+    "layer_norm_weight_shape": lambda L: _F(L).layer_norm(L.ones(2, 3), (3,), weight=L.ones(4)),
+    "layer_norm_bias_shape": lambda L: _F(L).layer_norm(L.ones(2, 3), (3,), bias=L.ones(1, 3)),
     "optimizer_bad_beta": lambda L: L.optim.Adam([L.zeros(1, requires_grad=True)],
                                                  betas=(1.0, 0.9)),
     "optimizer_unknown_option": lambda L: L.optim.SGD([L.zeros(1, requires_grad=True)],
@@ -136,3 +141,12 @@ def test_where_and_masked_fill_send_zero_not_nan_past_an_infinite_gradient():
         res.append((g1, x.grad.numpy()))
     for a, b in zip(*res):
         np.testing.assert_array_equal(a, b)
+
+
+def test_leaky_relu_refuses_integer_input_like_torch():
+    # torch: NotImplementedError "leaky_relu_cpu" not implemented for 'Long' (a RuntimeError);
+    # glassgrad returned a float64 tensor
+    with pytest.raises(NotImplementedError):
+        torch.nn.LeakyReLU()(torch.tensor([1, -2]))
+    with pytest.raises(RuntimeError, match="leaky_relu.*Long"):
+        gg.nn.LeakyReLU()(gg.tensor([1, -2]))

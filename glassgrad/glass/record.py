@@ -163,8 +163,10 @@ class Update:
             ratios = -self.update[mask] / g[mask]
         lr = float(np.median(ratios))
         if lr > 0 and np.allclose(ratios, lr, rtol=1e-3):
-            if self.lr is not None and np.isclose(lr, self.lr, rtol=1e-3):
-                return self.lr
+            if self.lr is not None:
+                # an optimizer's step: a one-element Adam update is a multiple of its gradient
+                # too, but that factor is no learning rate
+                return self.lr if np.isclose(lr, self.lr, rtol=1e-3) else None
             return float(f"{lr:.4g}")
         return None
 

@@ -7,18 +7,29 @@ tuples, ``padding='same'``, unbatched inputs...) into a ``Geometry`` and apply o
 
 from __future__ import annotations
 
+import operator
+
 from ..ops.conv import Col2Im, Convolution, ConvTranspose, Geometry, Im2Col
 
 
 def _pair(v, n, name, op):
-    """An int or an n-tuple as an n-tuple of ints."""
+    """An int or an n-tuple as an n-tuple of ints (a float is refused, as torch does)."""
     if isinstance(v, (tuple, list)):
         if len(v) != n:
             raise RuntimeError(f"{op}: expected {name} to be a single integer value or a list of "
                                f"{n} values to match the convolution dimensions, but got "
                                f"{name}={list(v)}")
-        return tuple(int(a) for a in v)
-    return (int(v),) * n
+        return tuple(_int(a, name, op) for a in v)
+    return (_int(v, name, op),) * n
+
+
+def _int(v, name, op):
+    if not isinstance(v, bool):
+        try:
+            return operator.index(v)  # ints and NumPy integers; 1.5 would silently become 1
+        except TypeError:
+            pass
+    raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, not {type(v).__name__}")
 
 
 def _check_conv(op, x, w, b, nd, groups):
@@ -43,6 +54,13 @@ def _check_conv(op, x, w, b, nd, groups):
                            f"({b._data.dtype.name}) should be the same")
     if groups < 1:
         raise RuntimeError("non-positive groups is not supported")
+    if w.shape[0] == 0:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at "
+                           f"dimension 0, but got weight of size {list(w.shape)} instead")
+    if 0 in w.shape[2:]:
+        k = (1,) * (2 - nd) + tuple(w.shape[2:])  # torch reports a 1-D kernel as 1 x k
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: "
+                           f"{k[0]} kernel_width: {k[1]}")
 
 
 def _tname(t):
@@ -81,7 +99,7 @@ def _convnd(op, nd, input, weight, bias, stride, padding, dilation, groups):
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
     if any(d <= 0 for d in dilation):
-        raise RuntimeError("dilation should be greater than zero")
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
     kernel = weight.shape[2:]
     pads = _conv_pads(padding, kernel, dilation, stride, nd, op)
     unbatched = input.ndim == nd + 1
@@ -204,8 +222,9 @@ def _conv_transposend(op, nd, input, weight, bias, stride, padding, output_paddi
     out = [(i - 1) * s - 2 * p + d * (k - 1) + a + 1
            for i, s, p, d, k, a in zip(sizes, stride, pad, dilation, kernel, opad)]
     if any(v <= 0 for v in out):
-        raise RuntimeError(f"{op}: the output size {out} is not positive (input {list(sizes)}, "
-                           f"kernel {list(kernel)}, stride {list(stride)}, padding {list(pad)})")
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, sizes))}). "
+                           f"Calculated output size per channel: "
+                           f"({' x '.join(map(str, out))}). Output size is too small")
     if nd == 1:
         stride, dilation, pad = (1,) + stride, (1,) + dilation, (0,) + pad
         out, sizes, kernel = [1] + out, (1,) + sizes, (1,) + kernel

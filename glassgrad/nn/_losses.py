@@ -98,6 +98,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight=None) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)  (d = input - target)."""
+    if not delta > 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_size(input, target)
     reduction = _reduction(None, None, reduction)
     input, target = _promote(input, target)
@@ -175,8 +177,8 @@ def _check_class_target(input: Tensor, target: Tensor, op: str) -> None:
     expected = (ishape[:1] + ishape[2:]) if len(ishape) >= 2 else ()
     if tshape != expected:
         raise RuntimeError(
-            f"{op}: expected target of shape {list(expected)} for input of shape "
-            f"{list(ishape)}, got {list(tshape)}"
+            f"Expected target size {list(expected)}, got {list(tshape)} ({op}: input of "
+            f"shape {list(ishape)} takes one class index per position)"
         )
 
 

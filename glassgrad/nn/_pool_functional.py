@@ -23,16 +23,17 @@ from ..ops.pool import (
     max_pool_forward,
     max_pool_indices,
 )
+from ._conv_functional import _int
 
 
-def _tuple(v, n, name):
+def _tuple(v, n, name, op="pooling"):
     if isinstance(v, (tuple, list)):
         if len(v) == 1:
-            return (int(v[0]),) * n
+            return (_int(v[0], name, op),) * n
         if len(v) != n:
             raise RuntimeError(f"{name} must either be a single int, or a tuple of {n} ints")
-        return tuple(int(a) for a in v)
-    return (int(v),) * n
+        return tuple(_int(a, name, op) for a in v)
+    return (_int(v, name, op),) * n
 
 
 def _pool_geometry(op, x, nd, kernel_size, stride, padding, dilation, ceil_mode):
@@ -40,11 +41,11 @@ def _pool_geometry(op, x, nd, kernel_size, stride, padding, dilation, ceil_mode)
     if x.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"{op}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor for "
                            f"input, but got a tensor of size {list(x.shape)}")
-    k = _tuple(kernel_size, nd, "kernel_size")
+    k = _tuple(kernel_size, nd, "kernel_size", op)
     s = k if (stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)) \
-        else _tuple(stride, nd, "stride")
-    p = _tuple(padding, nd, "padding")
-    d = _tuple(dilation, nd, "dilation")
+        else _tuple(stride, nd, "stride", op)
+    p = _tuple(padding, nd, "padding", op)
+    d = _tuple(dilation, nd, "dilation", op)
     if any(v <= 0 for v in k):
         raise RuntimeError(f"{op}: kernel_size must be greater than zero, but got {list(k)}")
     if any(v <= 0 for v in s):
@@ -135,17 +136,42 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     geo = _pool_geometry("avg_pool2d", input, 2, kernel_size, stride, padding, 1, ceil_mode)
-    x4, shape = _to4d(input, 2)
+    x4, shape = _to4d(_float_view(input), 2)
     y = AvgPool2d.apply(x4, geo, count_include_pad, divisor_override)
-    return _back(y, shape, 2)
+    return _int_back(_back(y, shape, 2), input)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True):
     """1-D average pooling over (N, C, L); ``stride`` defaults to ``kernel_size``."""
     geo = _pool_geometry("avg_pool1d", input, 1, kernel_size, stride, padding, 1, ceil_mode)
-    x4, shape = _to4d(input, 1)
-    return _back(AvgPool2d.apply(x4, geo, count_include_pad, None), shape, 1)
+    x4, shape = _to4d(_float_view(input), 1)
+    return _int_back(_back(AvgPool2d.apply(x4, geo, count_include_pad, None), shape, 1), input)
+
+
+_TORCH_NAMES = {"int8": "Char", "int16": "Short", "int32": "Int", "uint8": "Byte", "bool": "Bool"}
+
+
+def _float_view(x):
+    """int64 input averaged in float64 (torch supports Long avg pooling, no other integer
+    type; ints need no gradient)."""
+    dt = x._data.dtype
+    if dt.kind not in "iub":
+        return x
+    if dt != np.int64:
+        name = _TORCH_NAMES.get(dt.name, dt.name)
+        raise NotImplementedError(f'"avg_pool2d" not implemented for \'{name}\'')
+    return x.double()
+
+
+def _int_back(y, x):
+    """The float64 mean of an integer input truncated toward zero, as torch's integer division."""
+    kind = x._data.dtype.kind
+    if kind not in "iub":
+        return y
+    from ..tensor import _wrap
+
+    return _wrap(np.trunc(y._data).astype(x._data.dtype), False, None)
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -193,19 +219,27 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode == "nearest" and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
-    if (size is None) == (scale_factor is None):
+    if size is None and scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     in_sz = tuple(input.shape[2:])
     if size is not None:
         out_sz = _tuple(size, nd, "size")
-        scales = [i / o for i, o in zip(in_sz, out_sz)]
+        scales = [i / o if o > 0 else 0.0 for i, o in zip(in_sz, out_sz)]
     else:
         sf = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * nd
         out_sz = tuple(int(np.floor(i * float(f))) for i, f in zip(in_sz, sf))
         if recompute_scale_factor:
             scales = [i / o for i, o in zip(in_sz, out_sz)]
         else:
-            scales = [1.0 / float(f) for f in sf]
+            scales = [1.0 / float(f) if f > 0 else 0.0 for f in sf]
+    if any(o <= 0 for o in out_sz):
+        names = ("H", "W")[2 - nd:] if nd <= 2 else ()
+        raise RuntimeError("Input and output sizes should be greater than 0, but got input ("
+                           + ", ".join(f"{n}: {v}" for n, v in zip(names, in_sz))
+                           + (") and output (" if nd == 1 else ") output (")  # torch's wording
+                           + ", ".join(f"{n}: {v}" for n, v in zip(names, out_sz)) + ")")
     if mode != "nearest":
         dtype = input._data.dtype
         mats = [_linear_weights(i, o, sc, bool(align_corners), dtype)

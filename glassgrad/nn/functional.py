@@ -94,6 +94,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """y = x if x > 0 else negative_slope * x."""
+    _floating_check(input, "leaky_relu")  # an int input came back float64
     return _activation(lambda x: nnops.LeakyRelu.apply(x, negative_slope), input, inplace)
 
 
@@ -430,6 +431,12 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
             f"{list(input.shape)}"
         )
     _floating_check(input, "layer_norm")
+    for what, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(
+                f"Expected {what} to be of same shape as normalized_shape, but got {what} of "
+                f"shape {list(t.shape)} and normalized_shape = {list(normalized_shape)}"
+            )
     return nnops.LayerNorm.apply(input, weight, bias, k, eps)
 
 

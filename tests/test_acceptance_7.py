@@ -1,0 +1,152 @@
+"""Acceptance review of issue #7 (convolutions): bad input found by using the API as a user would.
+
+Each case runs the same call on torch and glassgrad: the exception type must match and the
+message must contain torch's own wording (checked against torch at run time, never a string
+glassgrad produced). Also: integer average pooling, which torch supports.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassgrad as gg
+import glassgrad.nn.functional as GF
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+
+# (call, exception type, a piece of torch's message both must contain)
+SAME_MESSAGE = [
+    (lambda F, L: F.conv2d(L.zeros(1, 1, 5, 5), L.zeros(0, 1, 3, 3)), RuntimeError,
+     ("Given groups=1, expected weight to be at least 1 at dimension 0, but got weight of size "
+     "[0, 1, 3, 3] instead")),
+    (lambda F, L: F.conv2d(L.zeros(1, 1, 5, 5), L.zeros(1, 1, 0, 3)), RuntimeError,
+     "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 3"),
+    (lambda F, L: F.conv1d(L.zeros(1, 1, 5), L.zeros(1, 1, 0)), RuntimeError,
+     "kernel size should be greater than zero, but got kernel_height: 1 kernel_width: 0"),
+    (lambda F, L: F.conv2d(L.zeros(1, 1, 5, 5), L.zeros(1, 1, 3, 3), dilation=0), RuntimeError,
+     "dilation should be greater than zero, but got [0, 0]"),
+    (lambda F, L: F.conv_transpose2d(L.zeros(1, 2, 1, 1), L.zeros(2, 1, 1, 1), padding=2),
+     RuntimeError, ("Given input size per channel: (1 x 1). Calculated output size per channel: "
+     "(-3 x -3). Output size is too small")),
+    (lambda F, L: F.interpolate(L.zeros(1, 1, 4, 4)), ValueError,
+     "either size or scale_factor should be defined"),
+    (lambda F, L: F.interpolate(L.zeros(1, 1, 4, 4), size=2, scale_factor=2), ValueError,
+     "only one of size or scale_factor should be defined"),
+    (lambda F, L: F.interpolate(L.zeros(1, 1, 4, 4), scale_factor=0), RuntimeError,
+     ("Input and output sizes should be greater than 0, but got input (H: 4, W: 4) output "
+     "(H: 0, W: 0)")),
+    (lambda F, L: F.interpolate(L.zeros(1, 1, 4, 4), size=(2, 0)), RuntimeError,
+     ("Input and output sizes should be greater than 0, but got input (H: 4, W: 4) output "
+     "(H: 2, W: 0)")),
+    (lambda F, L: F.interpolate(L.zeros(1, 1, 4), scale_factor=0.1, mode="linear"), RuntimeError,
+     "Input and output sizes should be greater than 0, but got input (W: 4) and output (W: 0)"),
+]
+
+
+@pytest.mark.parametrize("call, exc, message", SAME_MESSAGE, ids=[m[:40] for _, _, m in SAME_MESSAGE])
+def test_errors_in_torch_wording(call, exc, message):
+    with pytest.raises(exc) as t_err:
+        call(TF, torch)
+    assert message in str(t_err.value)  # the wording really is torch's
+    with pytest.raises(exc) as g_err:
+        call(GF, gg)
+    assert message in str(g_err.value)
+
+
+# float where torch wants ints: torch raises TypeError; glassgrad used to truncate silently
+FLOAT_ARGS = [
+    ("conv2d", lambda F, L: F.conv2d(L.zeros(1, 1, 5, 5), L.zeros(1, 1, 3, 3), padding=1.5),
+     "padding"),
+    ("conv2d", lambda F, L: F.conv2d(L.zeros(1, 1, 5, 5), L.zeros(1, 1, 3, 3), stride=1.5),
+     "stride"),
+    ("conv2d", lambda F, L: F.conv2d(L.zeros(1, 1, 5, 5), L.zeros(1, 1, 3, 3), dilation=1.5),
+     "dilation"),
+    ("conv2d", lambda F, L: F.conv2d(L.zeros(1, 1, 5, 5), L.zeros(1, 1, 3, 3), padding=(1, 1.0)),
+     "padding"),
+    ("conv1d", lambda F, L: F.conv1d(L.zeros(1, 1, 5), L.zeros(1, 1, 3), stride=True), "stride"),
+    ("conv_transpose2d",
+     lambda F, L: F.conv_transpose2d(L.zeros(1, 1, 5, 5), L.zeros(1, 1, 3, 3), stride=1.5),
+     "stride"),
+    ("max_pool2d", lambda F, L: F.max_pool2d(L.zeros(1, 1, 6, 6), 2.0), "kernel_size"),
+    ("avg_pool2d", lambda F, L: F.avg_pool2d(L.zeros(1, 1, 6, 6), 2, stride=1.5), "stride"),
+]
+
+
+@pytest.mark.parametrize("op, call, arg", FLOAT_ARGS, ids=[f"{o}-{a}" for o, _, a in FLOAT_ARGS])
+def test_float_sizes_are_refused_like_torch(op, call, arg):
+    with pytest.raises(TypeError):
+        call(TF, torch)
+    with pytest.raises(TypeError) as g_err:
+        call(GF, gg)
+    msg = str(g_err.value)
+    assert op in msg and arg in msg and "tuple of ints" in msg
+
+
+def test_numpy_integers_are_accepted_as_sizes():
+    x, w = np.zeros((1, 1, 7, 7), np.float32), np.zeros((1, 1, 3, 3), np.float32)
+    kw = {"stride": np.int64(2), "padding": (np.int32(1), 1)}
+    assert tuple(GF.conv2d(gg.tensor(x), gg.tensor(w), **kw).shape) == \
+        tuple(TF.conv2d(torch.tensor(x), torch.tensor(w), **kw).shape)
+
+
+@pytest.mark.parametrize("fn, shape, kw", [
+    ("avg_pool2d", (2, 3, 7, 6), {"kernel_size": 2}),
+    ("avg_pool2d", (2, 3, 7, 6), {"kernel_size": 3, "stride": 2, "padding": 1}),
+    ("avg_pool2d", (2, 3, 7, 6), {"kernel_size": 3, "padding": 1, "count_include_pad": False}),
+    ("avg_pool2d", (2, 3, 7, 6), {"kernel_size": 2, "divisor_override": 3}),
+    ("avg_pool1d", (2, 3, 9), {"kernel_size": 3, "stride": 2, "ceil_mode": True}),
+])
+def test_int64_avg_pool_matches_torch(fn, shape, kw):
+    x = np.random.default_rng(0).integers(-50, 50, shape)
+    t = getattr(TF, fn)(torch.tensor(x), **kw).numpy()
+    g = getattr(GF, fn)(gg.tensor(x), **kw)
+    assert g._data.dtype == t.dtype == np.int64
+    np.testing.assert_array_equal(g._data, t)  # truncated toward zero, as torch
+
+
+@pytest.mark.parametrize("fn", ["avg_pool1d", "avg_pool2d"])
+@pytest.mark.parametrize("dtype", ["int32", "int16", "int8", "uint8", "bool"])
+def test_other_integer_avg_pool_refused_like_torch(fn, dtype):
+    x = np.ones((1, 2, 4, 4), dtype)[0 if fn == "avg_pool1d" else slice(None)]
+    with pytest.raises(NotImplementedError) as t_err:
+        getattr(TF, fn)(torch.tensor(x), 2)
+    with pytest.raises(NotImplementedError) as g_err:
+        getattr(GF, fn)(gg.tensor(x), 2)
+    assert str(g_err.value) == str(t_err.value)
+
+
+def test_digits_cnn_glass_trace_attributes_ops_to_modules_and_collapses(tmp_path):
+    """The glass-box trace on the example's CNN: every conv/bn/pool node is attributed to its
+    module, the collapsed view (used for graphs above max_nodes) has one box per layer, and the
+    report is written."""
+    pytest.importorskip("sklearn")
+    from glassgrad import glass
+    from glassgrad.examples.digits_cnn import DigitsCNN
+    from glassgrad.glass.graph import Graph
+
+    gg.manual_seed(0)
+    model = DigitsCNN()
+    opt = gg.optim.SGD(model.parameters(), lr=0.1)
+    x, y = gg.randn(8, 1, 8, 8), gg.tensor([0, 1, 2, 3, 4, 5, 6, 7])
+    with glass.trace(warn=False) as t:
+        for _ in range(2):
+            opt.zero_grad()
+            GF.cross_entropy(model(x), y).backward()
+            opt.step()
+    ops = {(n.op, n.module) for n in t.steps[0].nodes if n.kind == "op"}
+    for op, module in [("ConvolutionBackward0", "model.features.0"),
+                       ("NativeBatchNormBackward0", "model.features.1"),
+                       ("MaxPool2DWithIndicesBackward0", "model.features.3"),
+                       ("ConvolutionBackward0", "model.features.4")]:
+        assert (op, module) in ops, sorted(ops, key=str)
+    full = Graph.from_step(t.steps[0], "backward")
+    small = Graph.from_step(t.steps[0], "backward", max_nodes=10)
+    assert "collapsed by module" in small.title and small.collapsed_from is not None
+    boxes = {n["lines"][0] for n in small.nodes if n["kind"] == "module"}
+    assert {f"model.features.{i}" for i in range(8)} <= boxes
+    assert len(small.nodes) < len(full.nodes)
+    t.report(str(tmp_path / "report.html"))
+    assert (tmp_path / "report.html").stat().st_size > 10_000
