@@ -31,6 +31,10 @@ def _demo(args) -> int:
             args.explain = True
         elif a == "--trace":
             args.trace = next(it, None)
+            if args.trace is None:
+                print("glassgrad demo: error: argument --trace: expected one argument",
+                      file=sys.stderr)
+                return 2
         elif a.startswith("--trace="):
             args.trace = a.split("=", 1)[1]
         else:

@@ -141,3 +141,12 @@ def test_where_and_masked_fill_send_zero_not_nan_past_an_infinite_gradient():
         res.append((g1, x.grad.numpy()))
     for a, b in zip(*res):
         np.testing.assert_array_equal(a, b)
+
+
+def test_leaky_relu_refuses_integer_input_like_torch():
+    # torch: NotImplementedError "leaky_relu_cpu" not implemented for 'Long' (a RuntimeError);
+    # glassgrad returned a float64 tensor
+    with pytest.raises(NotImplementedError):
+        torch.nn.LeakyReLU()(torch.tensor([1, -2]))
+    with pytest.raises(RuntimeError, match="leaky_relu.*Long"):
+        gg.nn.LeakyReLU()(gg.tensor([1, -2]))

@@ -26,6 +26,8 @@ def test_demo_trace_and_explain_after_the_example_name(tmp_path):
     res = _demo("seed-nn", f"--trace={out2}", "--epochs", "2")
     assert res.returncode == 0, res.stderr
     assert len(json.loads((out2 / "trace.json").read_text())["steps"]) == 2
+    res = _demo("seed-nn", "--trace")  # no directory: argparse's error, not a silent run
+    assert res.returncode == 2 and "--trace: expected one argument" in res.stderr
 
 
 def test_diverging_run_warns_in_words_not_numpy_and_names_each_nan_source():
@@ -100,3 +102,22 @@ def test_a_one_element_adam_update_is_not_shown_as_a_learning_rate():
         (bias,) = [u for u in t.steps[0].updates if u.name == "model.bias"]
         # Adam's one-element update is -0.01 * sign(g), a "multiple" of g by 0.01 / |g|
         assert bias.inferred_lr() == want, opt_name
+
+
+def test_check_gradient_takes_a_hand_gradient_as_a_value_or_a_function():
+    import numpy as np
+
+    import glassgrad as torch
+    from glassgrad import glass
+
+    X = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    y = torch.tensor([2.0, 4.0, 6.0, 8.0])
+    w = torch.tensor(0.0, requires_grad=True)
+
+    def seed_hand():  # the seed tutorial's own gradient: a factor N = 4 too large
+        y_hat = w.item() * X.numpy()
+        return np.dot(2 * X.numpy(), y_hat - y.numpy()).mean()
+
+    for hand in (seed_hand, seed_hand(), [seed_hand()], {"w": seed_hand()}):
+        res = glass.check_gradient(lambda: ((y - w * X) ** 2).mean(), [w], hand=hand)
+        assert "off by a factor of N = 4" in str(res), type(hand)

@@ -132,7 +132,8 @@ def check_gradient(fn, params, hand=None, eps=None, rtol=None, atol=None,
     """Autograd's gradient of ``fn()`` (a scalar loss) against central finite differences.
 
     ``params``: the tensors to check (``fn`` may take them as arguments or use them directly).
-    ``hand``: optional hand-written gradients (a list like ``params``, or ``{name: value}``);
+    ``hand``: optional hand-written gradients (a list like ``params``, ``{name: value}``, one
+    value for one parameter, or a function returning one of these);
     each one is compared with autograd and a mismatch is explained (see ``compare_gradient``).
     ``names``: labels for the table (default: the caller's variable or module names).
     Parameters keep their values and their ``.grad``.
@@ -143,8 +144,12 @@ def check_gradient(fn, params, hand=None, eps=None, rtol=None, atol=None,
     n_mean = _mean_count(loss)
     rows = []
     notes = []
+    if callable(hand):  # a function that computes the hand-written gradient(s)
+        hand = hand()
     if isinstance(hand, dict):
         hand = [hand.get(nm) for nm in names]
+    elif hand is not None and not isinstance(hand, (list, tuple)):
+        hand = [hand]  # one gradient (a number or an array) for the first parameter
     for i, (p, g) in enumerate(zip(params, auto)):
         double = p._data.dtype == np.float64
         e = eps if eps is not None else (1e-6 if double else 1e-3)

@@ -94,6 +94,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """y = x if x > 0 else negative_slope * x."""
+    _floating_check(input, "leaky_relu")  # an int input came back float64
     return _activation(lambda x: nnops.LeakyRelu.apply(x, negative_slope), input, inplace)
 
 
