@@ -159,3 +159,35 @@ def test_digits_cnn_glass_trace_attributes_ops_to_modules_and_collapses(tmp_path
     assert len(small.nodes) < len(full.nodes)
     t.report(str(tmp_path / "report.html"))
     assert (tmp_path / "report.html").stat().st_size > 10_000
+
+
+def test_float32_end_to_end_inside_backward():
+    """Not just the final gradients: every op's raw backward result is float32 (the engine's
+    cast to the input's dtype would hide a float64 detour, which costs twice the time)."""
+    from glassgrad import nn
+    from glassgrad.autograd.function import state
+
+    gg.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, padding="same", groups=2), nn.Dropout2d(0.1),
+        nn.AvgPool2d(2, padding=1), nn.Upsample(scale_factor=2),
+        nn.ConvTranspose2d(8, 4, 3, stride=2), nn.AdaptiveAvgPool2d(3),
+        nn.AdaptiveMaxPool2d(2), nn.Flatten(), nn.Linear(16, 5))
+    x = gg.randn(4, 3, 12, 12, requires_grad=True)
+    seen = []
+
+    def hook(node, g, input_grads):
+        seen.extend((node.name(), a.dtype) for a in input_grads if a is not None)
+
+    state.backward_hooks.append(hook)
+    try:
+        GF.cross_entropy(model(x), gg.tensor([0, 1, 2, 3])).backward()
+    finally:
+        state.backward_hooks.remove(hook)
+    names = {n for n, _ in seen}
+    assert {"ConvolutionBackward0", "NativeBatchNormBackward0", "MaxPool2DWithIndicesBackward0",
+            "AvgPool2DBackward0", "UpsampleNearest2DBackward0",
+            "AdaptiveAvgPool2DBackward0"} <= names, names
+    wrong = [(n, d) for n, d in seen if d != np.float32]
+    assert not wrong, wrong
