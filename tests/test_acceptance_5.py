@@ -22,6 +22,9 @@ def test_demo_trace_and_explain_after_the_example_name(tmp_path):
     assert len(json.loads((out / "trace.json").read_text())["steps"]) == 3
     assert (out / "report.html").exists()
     assert res.stdout.count("-- step ") == 3  # --explain took effect too
+    # the chain row ends in dL/dW (-30 at epoch 1); g = dL/dy_hat is [-1 -2 -3 -4], not -30
+    assert "(where g = dL/dy_hat) = [-30.0] [1, 1]" in res.stdout
+    assert "with g = dL/dy_hat = [-30.0]" not in res.stdout
     out2 = tmp_path / "tr2"
     res = _demo("seed-nn", f"--trace={out2}", "--epochs", "2")
     assert res.returncode == 0, res.stderr
