@@ -31,6 +31,15 @@ SAME_MESSAGE = [
     (lambda F, L: F.conv_transpose2d(L.zeros(1, 2, 1, 1), L.zeros(2, 1, 1, 1), padding=2),
      RuntimeError, ("Given input size per channel: (1 x 1). Calculated output size per channel: "
      "(-3 x -3). Output size is too small")),
+    (lambda F, L: F.conv_transpose1d(L.zeros(1, 2, 2), L.zeros(2, 1, 1), padding=1),
+     RuntimeError, ("Given input size per channel: (1 x 2). Calculated output size per channel: "
+     "(1 x 0). Output size is too small")),
+    (lambda F, L: F.avg_pool1d(L.zeros(2, 3, 2), 3), RuntimeError,
+     "Given input size: (3x1x2). Calculated output size: (3x1x0). Output size is too small"),
+    (lambda F, L: F.max_pool1d(L.zeros(2, 3, 2), 3), RuntimeError,
+     "max_pool1d() Invalid computed output size: 0"),
+    (lambda F, L: F.max_pool1d(L.zeros(2, 3, 2), 3, return_indices=True), RuntimeError,
+     "Given input size: (3x1x2). Calculated output size: (3x1x0). Output size is too small"),
     (lambda F, L: F.interpolate(L.zeros(1, 1, 4, 4)), ValueError,
      "either size or scale_factor should be defined"),
     (lambda F, L: F.interpolate(L.zeros(1, 1, 4, 4), size=2, scale_factor=2), ValueError,

@@ -222,9 +222,10 @@ def _conv_transposend(op, nd, input, weight, bias, stride, padding, output_paddi
     out = [(i - 1) * s - 2 * p + d * (k - 1) + a + 1
            for i, s, p, d, k, a in zip(sizes, stride, pad, dilation, kernel, opad)]
     if any(v <= 0 for v in out):
-        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, sizes))}). "
+        lead = [1] * (2 - nd)  # torch reports a 1-D size as 1 x L
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, lead + list(sizes)))}). "
                            f"Calculated output size per channel: "
-                           f"({' x '.join(map(str, out))}). Output size is too small")
+                           f"({' x '.join(map(str, lead + out))}). Output size is too small")
     if nd == 1:
         stride, dilation, pad = (1,) + stride, (1,) + dilation, (0,) + pad
         out, sizes, kernel = [1] + out, (1,) + sizes, (1,) + kernel

@@ -65,8 +65,10 @@ def _pool_geometry(op, x, nd, kernel_size, stride, padding, dilation, ceil_mode)
         shape = shape[:2] + (1,) + shape[2:]
     geo = PoolGeometry(shape, k, s, p, d, ceil_mode)
     if geo.Ho <= 0 or geo.Wo <= 0:
-        sizes = "x".join(str(v) for v in (geo.C,) + ((geo.H,) if nd == 2 else ()) + (geo.W,))
-        outs = "x".join(str(v) for v in (geo.C,) + ((geo.Ho,) if nd == 2 else ()) + (geo.Wo,))
+        if op == "max_pool1d":  # torch's own check for it
+            raise RuntimeError(f"max_pool1d() Invalid computed output size: {geo.Wo}")
+        sizes = "x".join(str(v) for v in (geo.C, geo.H, geo.W))  # avg_pool1d: C x 1 x L, as torch
+        outs = "x".join(str(v) for v in (geo.C, geo.Ho, geo.Wo))
         raise RuntimeError(f"Given input size: ({sizes}). Calculated output size: ({outs}). "
                            "Output size is too small")
     return geo
@@ -94,7 +96,9 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
               return_indices):
     from ..tensor import _wrap
 
-    geo = _pool_geometry(op, input, nd, kernel_size, stride, padding, dilation, ceil_mode)
+    # torch's max_pool1d with indices runs as a 2-D pool (and reports errors as one)
+    name = op if not (return_indices and nd == 1) else "max_pool1d_with_indices"
+    geo = _pool_geometry(name, input, nd, kernel_size, stride, padding, dilation, ceil_mode)
     x4, shape = _to4d(input, nd)
     y = _back(MaxPool2d.apply(x4, geo), shape, nd)
     if not return_indices:
