@@ -1460,6 +1460,8 @@ class Tensor:
 
     def reshape(self, *shape):
         shape = _shape_arg(shape)
+        if not self._data.flags.c_contiguous and not _viewable(self._data, shape):
+            return UnsafeView.apply(self, shape)  # a copy, as PyTorch's reshape makes here
         return Reshape.apply(self, shape)
 
     def view(self, *shape):
@@ -1531,13 +1533,19 @@ class Tensor:
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                                f"{self._data.ndim}D")
-        return self.transpose(0, 1) if self._data.ndim == 2 else self
+        return TransposeT.apply(self)
 
     @property
     def T(self):  # noqa: N802
         nd = self._data.ndim
-        if nd < 2:
-            return self
+        if nd != 2:
+            import warnings
+
+            warnings.warn(
+                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+                "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
+                "to reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
         return Permute.apply(self, tuple(range(nd - 1, -1, -1)))
 
     @property
@@ -2481,7 +2489,7 @@ from .ops.reduce import (  # noqa: E402
     SumDim, SumToSize, Var, arg_extreme,
 )
 from .ops.shape import (  # noqa: E402
-    Expand, Flip, Permute, Repeat, Reshape, Roll, Squeeze, SqueezeDim, SqueezeDims, Transpose,
+    Expand, Flip, Permute, Repeat, Reshape, Roll, TransposeT, UnsafeView, Squeeze, SqueezeDim, SqueezeDims, Transpose,
     Unsqueeze,
 )
 from . import autograd as _autograd  # noqa: E402

@@ -440,8 +440,9 @@ spec("transpose", lambda m, x, d0, d1: m.transpose(x, d0, d1),
      [case((2, 3, 4), d0=0, d1=2), case((3, 4), d0=-1, d1=0)])
 spec("T", lambda m, x: x.T, [case((3, 4))])
 spec("mT", lambda m, x: x.mT, [case((2, 3, 4))], name_check=False)
-spec("t", lambda m, x: m.t(x), [case((3, 4))], name_check=False,
-     notes="torch shows TBackward0")
+spec("t", lambda m, x: m.t(x), [case((3, 4)), case((3,))])
+spec("reshape_transposed", lambda m, x: x.t().reshape(12), [case((3, 4))],
+     notes="no view possible: a copy (UnsafeViewBackward0)")
 spec("squeeze", lambda m, x, **k: m.squeeze(x, **k),
      [case((1, 3, 1, 4)), case((1, 3, 1, 4), dim=2), case((1, 3, 1, 4), dim=1),
       case((1, 3, 1, 4), dim=(0, 2)), case((3, 4), dim=0)],

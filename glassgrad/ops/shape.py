@@ -305,3 +305,31 @@ class Roll(Function):
             flat = ns.roll(ns.reshape(g, (-1,)), back, 0)
             return ns.reshape(flat, ctx.shape), None, None
         return ns.roll(g, back, ctx.dims), None, None
+
+
+class UnsafeView(Reshape):
+    """y = x copied into a new shape   (``reshape`` of a tensor whose strides allow no view)
+    grad_x = g reshaped to x's shape
+    """
+
+    __slots__ = ()
+    node_name = "UnsafeViewBackward0"
+
+
+class TransposeT(Function):
+    """y = x with its two dims swapped   (``x.t()``: matrices; vectors stay as they are)
+    grad_x = g swapped back
+    """
+
+    __slots__ = ()
+    _raw = True
+    _unary = True
+    node_name = "TBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.T
+
+    @staticmethod
+    def backward(ctx, g):
+        return ctx.ns.permute(g, tuple(range(g.ndim - 1, -1, -1)))
