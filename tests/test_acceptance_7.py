@@ -203,3 +203,60 @@ def test_float32_end_to_end_inside_backward():
             "AdaptiveAvgPool2DBackward0"} <= names, names
     wrong = [(n, d) for n, d in seen if d != np.float32]
     assert not wrong, wrong
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kw", [{"scale_factor": 2}, {"scale_factor": 1.7}, {"size": 13},
+                                {"size": 3}, {"scale_factor": 0.5},
+                                {"scale_factor": 1.7, "recompute_scale_factor": True}])
+def test_interpolate_nearest_1d_matches_torch(kw, dtype):
+    x = np.random.default_rng(0).standard_normal((2, 3, 8)).astype(dtype)
+    up = None
+    res = []
+    for lib, F in ((torch, TF), (gg, GF)):
+        xt = lib.tensor(x, requires_grad=True)
+        y = F.interpolate(xt, **kw)
+        if up is None:
+            up = np.random.default_rng(1).standard_normal(tuple(y.shape)).astype(dtype)
+        y.backward(lib.tensor(up))
+        res.append((y.detach().numpy(), xt.grad.numpy(), y.grad_fn.name()))
+    (ty, tg, tn), (gy, g_grad, gn) = res
+    assert gn == tn == "UpsampleNearest1DBackward0"
+    assert gy.dtype == ty.dtype and g_grad.dtype == tg.dtype
+    np.testing.assert_array_equal(gy, ty)
+    np.testing.assert_allclose(g_grad, tg, rtol=1e-6, atol=1e-6)
+
+
+def test_interpolate_nearest_1d_gradcheck_and_module():
+    from glassgrad.autograd import gradcheck, gradgradcheck
+
+    x = gg.tensor(np.random.default_rng(2).standard_normal((1, 2, 5)), requires_grad=True)
+    fn = lambda t: GF.interpolate(t, scale_factor=2.5)
+    assert gradcheck(fn, (x,)) and gradgradcheck(fn, (x,))
+    xs = np.arange(12.0).reshape(1, 2, 6)
+    np.testing.assert_array_equal(gg.nn.Upsample(size=9)(gg.tensor(xs))._data,
+                                  torch.nn.Upsample(size=9)(torch.tensor(xs)).numpy())
+
+
+@pytest.mark.parametrize("fn, shape, kw", [
+    ("max_pool1d", (2, 3, 8), {"kernel_size": 2}),
+    ("max_pool1d", (3, 8), {"kernel_size": 3, "stride": 2, "return_indices": True}),
+    ("avg_pool1d", (2, 3, 8), {"kernel_size": 2}),
+    ("avg_pool1d", (3, 8), {"kernel_size": 2}),
+])
+def test_pool1d_grad_fn_names_and_values_match_torch(fn, shape, kw):
+    x = np.random.default_rng(3).standard_normal(shape)
+    out = []
+    for lib, F in ((torch, TF), (gg, GF)):
+        xt = lib.tensor(x, requires_grad=True)
+        y = getattr(F, fn)(xt, **kw)
+        idx = None
+        if isinstance(y, tuple):
+            y, idx = y[0], y[1].numpy()
+        y.sum().backward()
+        out.append((y.grad_fn.name(), y.detach().numpy(), xt.grad.numpy(), idx))
+    assert out[0][0] == out[1][0]
+    for a, b in zip(out[0][1:], out[1][1:]):
+        if a is not None:
+            assert a.shape == b.shape
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
