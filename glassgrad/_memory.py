@@ -29,6 +29,12 @@ def tune_malloc() -> bool:
         return False
     if os.environ.get("GLASSGRAD_TUNE_MALLOC", "1").strip().lower() in ("0", "false", "no", "off"):
         return False
+    try:  # glibc answers "glibc 2.xx"; musl has no such name (ValueError / OSError)
+        libc = os.confstr("CS_GNU_LIBC_VERSION")
+    except (AttributeError, ValueError, OSError):
+        libc = None
+    if not libc or not libc.startswith("glibc"):
+        return False
     try:
         import ctypes
 

@@ -22,6 +22,9 @@ def test_demo_trace_and_explain_after_the_example_name(tmp_path):
     assert len(json.loads((out / "trace.json").read_text())["steps"]) == 3
     assert (out / "report.html").exists()
     assert res.stdout.count("-- step ") == 3  # --explain took effect too
+    # the chain row ends in dL/dW (-30 at epoch 1); g = dL/dy_hat is [-1 -2 -3 -4], not -30
+    assert "(where g = dL/dy_hat) = [-30.0] [1, 1]" in res.stdout
+    assert "with g = dL/dy_hat = [-30.0]" not in res.stdout
     out2 = tmp_path / "tr2"
     res = _demo("seed-nn", f"--trace={out2}", "--epochs", "2")
     assert res.returncode == 0, res.stderr
@@ -121,3 +124,43 @@ def test_check_gradient_takes_a_hand_gradient_as_a_value_or_a_function():
     for hand in (seed_hand, seed_hand(), [seed_hand()], {"w": seed_hand()}):
         res = glass.check_gradient(lambda: ((y - w * X) ** 2).mean(), [w], hand=hand)
         assert "off by a factor of N = 4" in str(res), type(hand)
+
+
+def test_report_chart_x_axis_spans_all_steps_when_the_loss_turns_nan(tmp_path):
+    """A diverged run's last losses are NaN (null in the chart): the x axis still runs to the
+    last step, so the step marker of a NaN step stays on the chart (it was drawn off it)."""
+    import re
+    import shutil
+    import tempfile
+
+    import pytest
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("headless Chromium not installed")
+    import glassgrad as torch
+    from glassgrad import glass
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    with glass.trace(checks=False) as t:
+        for k in range(6):  # losses 5, 5, 5, inf, nan, nan
+            scale = [1.0, 1.0, 1.0, float("inf"), float("nan"), float("nan")][k]
+            (x * x * scale).sum().backward()
+    t.save(tmp_path)
+    url = (tmp_path / "report.html").as_uri() + "#step=6"
+    with tempfile.TemporaryDirectory() as profile:
+        res = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--no-first-run", f"--user-data-dir={profile}", "--host-resolver-rules=MAP * ~NOTFOUND",
+             "--virtual-time-budget=5000", "--dump-dom", url],
+            capture_output=True, text=True, timeout=90, check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    dom = res.stdout
+    assert 'data-step="6"' in dom
+    loss_chart = dom[dom.index('id="loss-chart"'):]
+    svg_w = float(re.search(r'<svg[^>]*width="([0-9.]+)"', loss_chart).group(1))
+    marker = re.search(r'<line[^>]*class="step-marker"[^>]*>', loss_chart).group(0)
+    x1 = float(re.search(r'x1="([-0-9.e]+)"', marker).group(1))
+    assert 0 < x1 <= svg_w, (x1, svg_w)
+    assert "step 6" in re.sub(r"<[^>]+>", " ", loss_chart[:loss_chart.index("</svg>")])

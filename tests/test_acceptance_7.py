@@ -40,6 +40,18 @@ SAME_MESSAGE = [
      "max_pool1d() Invalid computed output size: 0"),
     (lambda F, L: F.max_pool1d(L.zeros(2, 3, 2), 3, return_indices=True), RuntimeError,
      "Given input size: (3x1x2). Calculated output size: (3x1x0). Output size is too small"),
+    (lambda F, L: L.nn.Conv2d(1, 4, 3)(L.zeros(2, 1, 8, 8, dtype=L.float64)), RuntimeError,
+     "Input type (double) and bias type (float) should be the same"),
+    (lambda F, L: F.conv2d(L.zeros(2, 1, 8, 8), L.zeros(4, 1, 3, 3), L.zeros(4, dtype=L.float64)),
+     RuntimeError, "Input type (float) and bias type (double) should be the same"),
+    (lambda F, L: L.nn.Conv2d(1, 4, 3)(L.zeros(2, 1, 8, 8, dtype=L.int64)), RuntimeError,
+     "Input type (long int) and bias type (float) should be the same"),
+    (lambda F, L: F.conv2d(L.zeros(2, 1, 8, 8, dtype=L.int64), L.zeros(4, 1, 3, 3)),
+     RuntimeError, "expected scalar type Long but found Float"),
+    (lambda F, L: L.nn.BatchNorm2d(1)(L.zeros(2, 1, 4, 4, dtype=L.float64)), RuntimeError,
+     "mixed dtype (CPU): all inputs must share same datatype."),
+    (lambda F, L: L.nn.BatchNorm2d(1).double()(L.zeros(2, 1, 4, 4)), RuntimeError,
+     "mixed dtype (CPU): expect parameter to have scalar type of Float"),
     (lambda F, L: F.interpolate(L.zeros(1, 1, 4, 4)), ValueError,
      "either size or scale_factor should be defined"),
     (lambda F, L: F.interpolate(L.zeros(1, 1, 4, 4), size=2, scale_factor=2), ValueError,
@@ -159,3 +171,92 @@ def test_digits_cnn_glass_trace_attributes_ops_to_modules_and_collapses(tmp_path
     assert len(small.nodes) < len(full.nodes)
     t.report(str(tmp_path / "report.html"))
     assert (tmp_path / "report.html").stat().st_size > 10_000
+
+
+def test_float32_end_to_end_inside_backward():
+    """Not just the final gradients: every op's raw backward result is float32 (the engine's
+    cast to the input's dtype would hide a float64 detour, which costs twice the time)."""
+    from glassgrad import nn
+    from glassgrad.autograd.function import state
+
+    gg.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, padding="same", groups=2), nn.Dropout2d(0.1),
+        nn.AvgPool2d(2, padding=1), nn.Upsample(scale_factor=2),
+        nn.ConvTranspose2d(8, 4, 3, stride=2), nn.AdaptiveAvgPool2d(3),
+        nn.AdaptiveMaxPool2d(2), nn.Flatten(), nn.Linear(16, 5))
+    x = gg.randn(4, 3, 12, 12, requires_grad=True)
+    seen = []
+
+    def hook(node, g, input_grads):
+        seen.extend((node.name(), a.dtype) for a in input_grads if a is not None)
+
+    state.backward_hooks.append(hook)
+    try:
+        GF.cross_entropy(model(x), gg.tensor([0, 1, 2, 3])).backward()
+    finally:
+        state.backward_hooks.remove(hook)
+    names = {n for n, _ in seen}
+    assert {"ConvolutionBackward0", "NativeBatchNormBackward0", "MaxPool2DWithIndicesBackward0",
+            "AvgPool2DBackward0", "UpsampleNearest2DBackward0",
+            "AdaptiveAvgPool2DBackward0"} <= names, names
+    wrong = [(n, d) for n, d in seen if d != np.float32]
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kw", [{"scale_factor": 2}, {"scale_factor": 1.7}, {"size": 13},
+                                {"size": 3}, {"scale_factor": 0.5},
+                                {"scale_factor": 1.7, "recompute_scale_factor": True}])
+def test_interpolate_nearest_1d_matches_torch(kw, dtype):
+    x = np.random.default_rng(0).standard_normal((2, 3, 8)).astype(dtype)
+    up = None
+    res = []
+    for lib, F in ((torch, TF), (gg, GF)):
+        xt = lib.tensor(x, requires_grad=True)
+        y = F.interpolate(xt, **kw)
+        if up is None:
+            up = np.random.default_rng(1).standard_normal(tuple(y.shape)).astype(dtype)
+        y.backward(lib.tensor(up))
+        res.append((y.detach().numpy(), xt.grad.numpy(), y.grad_fn.name()))
+    (ty, tg, tn), (gy, g_grad, gn) = res
+    assert gn == tn == "UpsampleNearest1DBackward0"
+    assert gy.dtype == ty.dtype and g_grad.dtype == tg.dtype
+    np.testing.assert_array_equal(gy, ty)
+    np.testing.assert_allclose(g_grad, tg, rtol=1e-6, atol=1e-6)
+
+
+def test_interpolate_nearest_1d_gradcheck_and_module():
+    from glassgrad.autograd import gradcheck, gradgradcheck
+
+    x = gg.tensor(np.random.default_rng(2).standard_normal((1, 2, 5)), requires_grad=True)
+    fn = lambda t: GF.interpolate(t, scale_factor=2.5)
+    assert gradcheck(fn, (x,)) and gradgradcheck(fn, (x,))
+    xs = np.arange(12.0).reshape(1, 2, 6)
+    np.testing.assert_array_equal(gg.nn.Upsample(size=9)(gg.tensor(xs))._data,
+                                  torch.nn.Upsample(size=9)(torch.tensor(xs)).numpy())
+
+
+@pytest.mark.parametrize("fn, shape, kw", [
+    ("max_pool1d", (2, 3, 8), {"kernel_size": 2}),
+    ("max_pool1d", (3, 8), {"kernel_size": 3, "stride": 2, "return_indices": True}),
+    ("avg_pool1d", (2, 3, 8), {"kernel_size": 2}),
+    ("avg_pool1d", (3, 8), {"kernel_size": 2}),
+])
+def test_pool1d_grad_fn_names_and_values_match_torch(fn, shape, kw):
+    x = np.random.default_rng(3).standard_normal(shape)
+    out = []
+    for lib, F in ((torch, TF), (gg, GF)):
+        xt = lib.tensor(x, requires_grad=True)
+        y = getattr(F, fn)(xt, **kw)
+        idx = None
+        if isinstance(y, tuple):
+            y, idx = y[0], y[1].numpy()
+        y.sum().backward()
+        out.append((y.grad_fn.name(), y.detach().numpy(), xt.grad.numpy(), idx))
+    assert out[0][0] == out[1][0]
+    for a, b in zip(out[0][1:], out[1][1:]):
+        if a is not None:
+            assert a.shape == b.shape
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

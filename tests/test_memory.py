@@ -26,7 +26,28 @@ def _cdll_must_not_be_called(*a, **k):
     raise AssertionError("CDLL must not be loaded here")
 
 
+def _glibc(monkeypatch):
+    monkeypatch.setattr(os, "confstr", lambda name: "glibc 2.36", raising=False)
+
+
+@pytest.mark.parametrize("answer", [ValueError("unrecognized configuration name"),
+                                    OSError(22, "Invalid argument"), None, "musl"])
+def test_musl_is_not_touched(monkeypatch, answer):
+    """musl (Alpine) has no CS_GNU_LIBC_VERSION: glassgrad must not call its mallopt at all."""
+    def confstr(name):
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("GLASSGRAD_TUNE_MALLOC", raising=False)
+    monkeypatch.setattr(os, "confstr", confstr, raising=False)
+    monkeypatch.setattr(ctypes, "CDLL", _cdll_must_not_be_called)
+    assert _memory.tune_malloc() is False
+
+
 def test_missing_mallopt_symbol_does_nothing(monkeypatch):
+    _glibc(monkeypatch)
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("GLASSGRAD_TUNE_MALLOC", raising=False)
     monkeypatch.setattr(ctypes, "CDLL", lambda *a, **k: _NoMallopt())
@@ -34,6 +55,7 @@ def test_missing_mallopt_symbol_does_nothing(monkeypatch):
 
 
 def test_no_loadable_c_library_does_nothing(monkeypatch):
+    _glibc(monkeypatch)
     def fail(*a, **k):
         raise OSError("cannot open shared object")
 
@@ -44,6 +66,7 @@ def test_no_loadable_c_library_does_nothing(monkeypatch):
 
 
 def test_no_ctypes_does_nothing(monkeypatch):
+    _glibc(monkeypatch)
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("GLASSGRAD_TUNE_MALLOC", raising=False)
     monkeypatch.setitem(sys.modules, "ctypes", None)  # import ctypes raises ImportError
@@ -51,6 +74,7 @@ def test_no_ctypes_does_nothing(monkeypatch):
 
 
 def test_mallopt_refusing_is_reported_not_raised(monkeypatch):
+    _glibc(monkeypatch)
     class _Refuses:
         def __init__(self):
             self.calls = []

@@ -230,14 +230,17 @@ _JS = r"""
 
   // a line chart of several series over the steps, drawn as inline SVG
   function lineChart(target, series, opts){
-    var W = 380, H = 220, L = 56, R = 10, T = 10, B = 28;
+    var W = 380, H = 220, L = 64, R = 10, T = 10, B = 28;  // L fits '-7.72e+13'
     var xs = [], ys = [];
     series.forEach(function(s){ s.ys.forEach(function(y, i){
       if (y !== null && (!opts.log || y > 0)) { xs.push(i + 1); ys.push(opts.log ? Math.log10(y) : y); }
     }); });
     var host = document.getElementById(target);
     if (!ys.length) { host.textContent = 'no data'; return; }
-    var x0 = 1, x1 = Math.max.apply(null, xs), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    // the x axis spans every step, also when the last ones are NaN/inf (null): the step
+    // marker must stay on the chart
+    var nx = Math.max.apply(null, series.map(function(s){ return s.ys.length; }));
+    var x0 = 1, x1 = Math.max(Math.max.apply(null, xs), nx), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
     if (x1 === x0) x1 = x0 + 1;
     if (y1 === y0) { y1 = y0 + 1; y0 = y0 - 1; }
     var svg = el('svg', {width: W, height: H, viewBox: '0 0 ' + W + ' ' + H});

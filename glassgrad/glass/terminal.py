@@ -72,7 +72,8 @@ def step_table(step: Step, width: int | None = None) -> str:
             if local_term(step, last, pos, last.scalars) is None:
                 # a matrix op: its rule for this input, with g = the gradient arriving at it
                 piece = rule_for_input(last, pos) or f"{last.op}'s rule"
-                parts.append(f"{piece} with g = dL/d{dname(last.title)}")
+                # in parentheses: the line goes on "= <total>", which is dL/dp, not g
+                parts.append(f"{piece} (where g = dL/d{dname(last.title)})")
                 continue
             head = (f"sum_i dL/d{yi} * d{yi}/d{wi}" if summed else f"dL/d{yi} * d{yi}/d{wi}")
             parts.append(f"{head} = {'sum ' if summed else ''}{V.fmt(prod)}")

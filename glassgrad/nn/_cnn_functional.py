@@ -12,6 +12,8 @@ from ..ops.batchnorm import BatchNorm
 from ..random import _rng
 from ..tensor import Tensor, _counter, _wrap
 
+_FULL = (np.dtype(np.float32), np.dtype(np.float64))
+
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None,
@@ -37,6 +39,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if t is not None and t._data.shape != (c,):
             raise RuntimeError(f"batch_norm: {name} should contain {c} elements (one per "
                                f"channel of input {list(x.shape)}), not {t._data.size}")
+        if t is not None and x.dtype in _FULL and t._data.dtype != x.dtype:
+            # torch's CPU rule: only a half-precision input may use float32 parameters
+            msg = ("expect parameter to have scalar type of Float" if x.dtype == np.float32
+                   else "all inputs must share same datatype.")
+            raise RuntimeError(f"mixed dtype (CPU): {msg} (batch_norm: input is {x.dtype}, "
+                               f"{name} is {t._data.dtype}; use .to())")
     if training:
         n = x.size // c
         if n <= 1:

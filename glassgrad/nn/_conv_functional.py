@@ -46,12 +46,12 @@ def _check_conv(op, x, w, b, nd, groups):
         raise RuntimeError(f"{op}: expected weight to be {nd + 2}-dimensional "
                            f"(out_channels, in_channels/groups, *kernel_size), but got weight "
                            f"of size {list(w.shape)}")
+    if b is not None and b._data.dtype != x._data.dtype:  # torch checks the bias first
+        raise RuntimeError(f"Input type ({_cname(x)}) and bias type ({_cname(b)}) should be "
+                           f"the same ({op}: use .to() to give them one dtype)")
     if x._data.dtype != w._data.dtype:
         raise RuntimeError(f"expected scalar type {_tname(x)} but found {_tname(w)} "
                            f"({op}: input and weight must have the same dtype; use .to())")
-    if b is not None and b._data.dtype != x._data.dtype:
-        raise RuntimeError(f"Input type ({x._data.dtype.name}) and bias type "
-                           f"({b._data.dtype.name}) should be the same")
     if groups < 1:
         raise RuntimeError("non-positive groups is not supported")
     if w.shape[0] == 0:
@@ -64,7 +64,16 @@ def _check_conv(op, x, w, b, nd, groups):
 
 
 def _tname(t):
-    names = {"float32": "Float", "float64": "Double", "float16": "Half"}
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+    return names.get(t._data.dtype.name, t._data.dtype.name)
+
+
+def _cname(t):
+    """The C type name torch prints in its input/bias type message."""
+    names = {"float32": "float", "float64": "double", "float16": "c10::Half",
+             "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+             "uint8": "unsigned char", "bool": "bool"}
     return names.get(t._data.dtype.name, t._data.dtype.name)
 
 

@@ -17,6 +17,7 @@ from ..ops.pool import (
     PoolGeometry,
     UpsampleBilinear2d,
     UpsampleLinear1d,
+    UpsampleNearest1d,
     UpsampleNearest2d,
     _linear_weights,
     adaptive_max_forward,
@@ -88,6 +89,9 @@ def _to4d(x, nd):
 def _back(y, shape, nd):
     if shape is None:
         return y
+    if nd == 1:  # as torch: a 2-D pool of x.unsqueeze(-2), squeezed back (SqueezeBackward1)
+        y = y.squeeze(2)
+        return y.squeeze(0) if len(shape) == 2 else y
     lead = shape[:-nd]
     return y.reshape(lead + tuple(y.shape[-nd:]))
 
@@ -216,6 +220,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode not in modes:
         raise NotImplementedError(f"interpolate: mode '{mode}' is not available in glassgrad "
                                   "yet (use 'nearest', 'bilinear' or 'linear')")
+    if mode == "nearest" and input.ndim == 3:
+        modes["nearest"] = 3  # 1-D nearest on (N, C, L)
     nd = modes[mode] - 2
     if input.ndim != modes[mode]:
         raise NotImplementedError(f"interpolate: mode '{mode}' takes {modes[mode]}-D input in "
@@ -251,6 +257,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if nd == 1:
             return UpsampleLinear1d.apply(input, None, mats[0])
         return UpsampleBilinear2d.apply(input, mats[0], mats[1])
+    if nd == 1:
+        cols = np.minimum(np.floor(np.arange(out_sz[0]) * np.float32(scales[0]))
+                          .astype(np.int64), in_sz[0] - 1)
+        return UpsampleNearest1d.apply(input, cols)
     rows = np.minimum(np.floor(np.arange(out_sz[0]) * np.float32(scales[0])).astype(np.int64),
                       in_sz[0] - 1)
     cols = np.minimum(np.floor(np.arange(out_sz[1]) * np.float32(scales[1])).astype(np.int64),

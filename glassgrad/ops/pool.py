@@ -434,3 +434,27 @@ class UpsampleNearest2d(Function):
         g3 = ns.reshape(g, (N * C, -1))
         gx = ns.index_add((H * W, N * C), src, ns.permute(g3, (1, 0)))
         return ns.reshape(ns.permute(gx, (1, 0)), ctx.shape), None, None
+
+
+class UpsampleNearest1d(Function):
+    """y[n,c,l] = x[n, c, src[l]],  src = min(floor(dst * scale), size - 1)
+    grad_x = g summed into the source positions
+    """
+
+    __slots__ = ("cols", "shape")
+    _raw = True
+    node_name = "UpsampleNearest1DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, cols):
+        ctx.shape = x.shape
+        ctx.cols = cols
+        return x[:, :, cols]
+
+    @staticmethod
+    def backward(ctx, g):
+        ns = ctx.ns
+        N, C, L = ctx.shape
+        g2 = ns.reshape(g, (N * C, -1))
+        gx = ns.index_add((L, N * C), ctx.cols, ns.permute(g2, (1, 0)))
+        return ns.reshape(ns.permute(gx, (1, 0)), ctx.shape), None
