@@ -1607,6 +1607,8 @@ class Tensor:
                 "operation."
             )
         key, advanced = normalize_key(key, self._data.shape)
+        if advanced and any(type(k) is _int for k in key):
+            key = _ints_first_key(self._data.shape, key)
         v_rg = isinstance(value, Tensor) and value.requires_grad
         if isinstance(value, Tensor):
             if value._data.dtype != self._data.dtype:
@@ -2390,6 +2392,16 @@ def _index_ints_first(x, key):
     view = basic_index_op(basic).apply(x, basic)
     view._vc = _counter(x)
     return Index.apply(view, tuple(rest))
+
+
+def _ints_first_key(shape, key):
+    """An all-array key that addresses what ``x[key]`` addresses in PyTorch's layout (integers
+    selected first), for ``x[key] = v`` (see ``_index_ints_first``)."""
+    basic = tuple(slice(None) if isinstance(k, np.ndarray) else k for k in key)
+    rest = tuple(k if isinstance(k, np.ndarray) or k is Ellipsis else slice(None)
+                 for k in key if type(k) is not _int)
+    positions = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+    return np.unravel_index(positions[basic][rest], shape)
 
 
 def _argsort(data, axis, descending):

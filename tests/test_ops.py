@@ -355,6 +355,36 @@ def test_hypothesis_indexing_matches_torch(index_case, seed):
     np.testing.assert_allclose(x.grad._data, xt.grad.numpy(), err_msg=str(key))
 
 
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(_index_case(), st.integers(0, 2**32 - 1))
+def test_hypothesis_setitem_matches_torch(index_case, seed):
+    """``y[key] = v * 2`` on a non-leaf: values and the gradients of x and v vs torch."""
+    shape, key = index_case
+    arrays = [k[1] for k in key if isinstance(k, tuple) and k[0] == "array"]
+    n_masks = sum(1 for k in key if isinstance(k, tuple) and k[0] == "mask")
+    if n_masks > 1 or (n_masks and arrays) or any(len(set(a)) != len(a) for a in arrays):
+        return  # (repeated positions: which write wins is unspecified in both)
+    rng = np.random.default_rng(seed)
+    data = rng.standard_normal(shape)
+    try:
+        target = tuple(torch.tensor(data)[_lib_key(key, torch)].shape)
+    except (IndexError, RuntimeError, ValueError):
+        return
+    vdata = rng.standard_normal(target)
+    up = rng.standard_normal(shape)
+    results = []
+    for m in (gg, torch):
+        x = m.tensor(data, requires_grad=True)
+        v = m.tensor(vdata, requires_grad=True)
+        y = x * 1.0
+        y[_lib_key(key, m)] = v * 2
+        y.backward(m.tensor(up))
+        results.append([np.array(t.detach().tolist()) for t in (y, x.grad, v.grad)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, err_msg=str(key))
+
+
 def _with_maker(spec, make):
     from dataclasses import replace
 
