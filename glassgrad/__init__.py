@@ -12,7 +12,14 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import warnings as _warnings
+
 from . import _memory  # noqa: F401  (malloc keeps freed arrays for reuse: see _memory.py)
+
+# log(0), x / 0 and overflow give inf/nan silently in PyTorch; NumPy warns. Silence NumPy's
+# floating-point RuntimeWarnings raised inside glassgrad's own modules only (the user's own
+# NumPy code keeps warning), at no cost per op.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"glassgrad(\.|$)")
 from . import _dtype
 from ._dtype import (
     bool_,
