@@ -1592,6 +1592,8 @@ class Tensor:
         else:
             key, advanced = normalize_key(key, self._data.shape)
             if advanced:
+                if any(type(k) is _int for k in key):
+                    return _index_ints_first(self, key)
                 return Index.apply(self, key)
             out = basic_index_op(key).apply(self, key)
         out._vc = _counter(self)  # a view: in-place changes show in both and count for both
@@ -2371,6 +2373,23 @@ def _compare(fn, a, b):
 def _floating(x):
     """Float ops on integer tensors compute in the default float dtype, as in PyTorch."""
     return x if x._data.dtype.kind == "f" else x.float()
+
+
+def _index_ints_first(x, key):
+    """``x[key]`` with integers and integer arrays: PyTorch selects the integers first (a view),
+    then indexes the rest, so an integer never joins the arrays' broadcast as NumPy's does.
+    The two steps are two nodes, as in PyTorch (SelectBackward0, then IndexBackward0)."""
+    basic = tuple(slice(None) if isinstance(k, np.ndarray) else k for k in key)
+    rest = []
+    for k in key:
+        if type(k) is _int:
+            continue  # that dim is gone after the select
+        rest.append(k if isinstance(k, np.ndarray) or k is Ellipsis else slice(None))
+    if Ellipsis not in basic:
+        basic = basic + (Ellipsis,)
+    view = basic_index_op(basic).apply(x, basic)
+    view._vc = _counter(x)
+    return Index.apply(view, tuple(rest))
 
 
 def _argsort(data, axis, descending):

@@ -52,6 +52,21 @@ SAME_MESSAGE = [
      "mixed dtype (CPU): all inputs must share same datatype."),
     (lambda F, L: L.nn.BatchNorm2d(1).double()(L.zeros(2, 1, 4, 4)), RuntimeError,
      "mixed dtype (CPU): expect parameter to have scalar type of Float"),
+    (lambda F, L: F.adaptive_avg_pool2d(L.zeros(1, 1, 0, 4), 2), RuntimeError,
+     ("adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
+      "but input has sizes [1, 1, 0, 4] with dimension 2 being empty")),
+    (lambda F, L: F.adaptive_avg_pool2d(L.zeros(3, 4, 0), 2), RuntimeError,
+     ("adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
+      "but input has sizes [3, 4, 0] with dimension 2 being empty")),
+    (lambda F, L: F.max_unpool2d(L.zeros(1, 1, 2, 2), L.zeros(1, 1, 2, 2, dtype=L.int64), 2,
+                                 output_size=(9, 9)), ValueError,
+     'invalid output_size "(9, 9)" (dim 0 must be between 2 and 6)'),
+    (lambda F, L: F.max_unpool2d(L.zeros(1, 1, 2, 2), L.zeros(1, 1, 2, 2, dtype=L.int64), 2,
+                                 output_size=[1, 5, 3]), ValueError,
+     "output_size should be a sequence containing 2 or 4 elements, but it has a length of '3'"),
+    (lambda F, L: F.max_unpool1d(L.zeros(1, 1, 2), L.zeros(1, 1, 2, dtype=L.int64), 2,
+                                 output_size=[7]), ValueError,
+     'invalid output_size "[7]" (dim 0 must be between 2 and 6)'),
     (lambda F, L: F.interpolate(L.zeros(1, 1, 4, 4)), ValueError,
      "either size or scale_factor should be defined"),
     (lambda F, L: F.interpolate(L.zeros(1, 1, 4, 4), size=2, scale_factor=2), ValueError,
@@ -104,6 +119,32 @@ def test_float_sizes_are_refused_like_torch(op, call, arg):
         call(GF, gg)
     msg = str(g_err.value)
     assert op in msg and arg in msg and "tuple of ints" in msg
+
+
+@pytest.mark.parametrize("op", ["conv1d", "conv2d"])
+def test_non_tensor_bias_is_a_type_error(op):
+    nd = int(op[4])
+    x, w = gg.zeros(1, 1, *(5,) * nd), gg.zeros(1, 1, *(3,) * nd)
+    with pytest.raises(TypeError):
+        getattr(TF, op)(torch.zeros(1, 1, *(5,) * nd), torch.zeros(1, 1, *(3,) * nd), [0.0])
+    with pytest.raises(TypeError, match=f"{op}\\(\\): argument 'bias' must be Tensor, not list"):
+        getattr(GF, op)(x, w, [0.0])
+
+
+def test_empty_batch_or_channels_pool_like_torch():
+    for shape in [(1, 0, 3, 4), (0, 3, 4), (0, 2, 5, 5)]:
+        x = np.zeros(shape, np.float32)
+        assert tuple(GF.adaptive_avg_pool2d(gg.tensor(x), 2).shape) == \
+            tuple(TF.adaptive_avg_pool2d(torch.tensor(x), 2).shape)
+
+
+def test_max_unpool_output_size_with_batch_dims_like_torch():
+    x = np.random.default_rng(5).standard_normal((1, 2, 5, 3))
+    gy, gi = GF.max_pool2d(gg.tensor(x), 2, return_indices=True)
+    ty, ti = TF.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    g = GF.max_unpool2d(gy, gi, 2, output_size=[1, 2, 5, 3])
+    t = TF.max_unpool2d(ty, ti, 2, output_size=[1, 2, 5, 3])
+    np.testing.assert_array_equal(g._data, t.numpy())
 
 
 def test_numpy_integers_are_accepted_as_sizes():

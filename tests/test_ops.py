@@ -261,6 +261,8 @@ def _reduction(draw):
     kwargs = {} if dim is None else {"dim": dim, "keepdim": draw(st.booleans())}
     if name == "cumsum":
         kwargs.pop("keepdim")
+    if name == "norm" and isinstance(dim, tuple) and len(dim) > 2:
+        kwargs["dim"] = dim[:2]  # torch.norm takes at most two dims
     return name, shape, kwargs
 
 
@@ -380,6 +382,25 @@ def test_max_of_empty_tensor_needs_dim():
         gg.zeros(0).max()
     values, indices = gg.zeros(0, 3).max(1)
     assert tuple(values.shape) == (0,) and tuple(indices.shape) == (0,)
+
+
+@pytest.mark.parametrize("key", [(0, None, "mask"), ([1], None, 0), (0, slice(None), [1, 3]),
+                                 ([0, 1], slice(None), 0)])
+def test_integer_with_arrays_is_selected_first_like_torch(key):
+    """NumPy would broadcast an integer with the arrays (moving the result dims); PyTorch
+    selects it first. Found by the hypothesis test: x[0, None, mask] on a (1, 1) tensor."""
+    data = np.arange(24.0).reshape(2, 3, 4)
+    results = []
+    for m in (gg, torch):
+        k = tuple(m.tensor([False, True, True]) if v == "mask" else
+                  m.tensor(v) if isinstance(v, list) else v for v in key)
+        x = m.tensor(data, requires_grad=True)
+        y = x[k]
+        y.backward(m.ones(*y.shape, dtype=m.float64) * 2)
+        results.append((tuple(y.shape), y.detach().numpy().copy(), x.grad.numpy().copy()))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_allclose(results[0][1], results[1][1])
+    np.testing.assert_allclose(results[0][2], results[1][2])
 
 
 def test_index_repeated_indices_accumulate():
