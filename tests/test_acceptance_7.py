@@ -52,6 +52,21 @@ SAME_MESSAGE = [
      "mixed dtype (CPU): all inputs must share same datatype."),
     (lambda F, L: L.nn.BatchNorm2d(1).double()(L.zeros(2, 1, 4, 4)), RuntimeError,
      "mixed dtype (CPU): expect parameter to have scalar type of Float"),
+    (lambda F, L: F.adaptive_avg_pool2d(L.zeros(1, 1, 0, 4), 2), RuntimeError,
+     ("adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
+      "but input has sizes [1, 1, 0, 4] with dimension 2 being empty")),
+    (lambda F, L: F.adaptive_avg_pool2d(L.zeros(3, 4, 0), 2), RuntimeError,
+     ("adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
+      "but input has sizes [3, 4, 0] with dimension 2 being empty")),
+    (lambda F, L: F.max_unpool2d(L.zeros(1, 1, 2, 2), L.zeros(1, 1, 2, 2, dtype=L.int64), 2,
+                                 output_size=(9, 9)), ValueError,
+     'invalid output_size "(9, 9)" (dim 0 must be between 2 and 6)'),
+    (lambda F, L: F.max_unpool2d(L.zeros(1, 1, 2, 2), L.zeros(1, 1, 2, 2, dtype=L.int64), 2,
+                                 output_size=[1, 5, 3]), ValueError,
+     "output_size should be a sequence containing 2 or 4 elements, but it has a length of '3'"),
+    (lambda F, L: F.max_unpool1d(L.zeros(1, 1, 2), L.zeros(1, 1, 2, dtype=L.int64), 2,
+                                 output_size=[7]), ValueError,
+     'invalid output_size "[7]" (dim 0 must be between 2 and 6)'),
     (lambda F, L: F.interpolate(L.zeros(1, 1, 4, 4)), ValueError,
      "either size or scale_factor should be defined"),
     (lambda F, L: F.interpolate(L.zeros(1, 1, 4, 4), size=2, scale_factor=2), ValueError,
@@ -104,6 +119,32 @@ def test_float_sizes_are_refused_like_torch(op, call, arg):
         call(GF, gg)
     msg = str(g_err.value)
     assert op in msg and arg in msg and "tuple of ints" in msg
+
+
+@pytest.mark.parametrize("op", ["conv1d", "conv2d"])
+def test_non_tensor_bias_is_a_type_error(op):
+    nd = int(op[4])
+    x, w = gg.zeros(1, 1, *(5,) * nd), gg.zeros(1, 1, *(3,) * nd)
+    with pytest.raises(TypeError):
+        getattr(TF, op)(torch.zeros(1, 1, *(5,) * nd), torch.zeros(1, 1, *(3,) * nd), [0.0])
+    with pytest.raises(TypeError, match=f"{op}\\(\\): argument 'bias' must be Tensor, not list"):
+        getattr(GF, op)(x, w, [0.0])
+
+
+def test_empty_batch_or_channels_pool_like_torch():
+    for shape in [(1, 0, 3, 4), (0, 3, 4), (0, 2, 5, 5)]:
+        x = np.zeros(shape, np.float32)
+        assert tuple(GF.adaptive_avg_pool2d(gg.tensor(x), 2).shape) == \
+            tuple(TF.adaptive_avg_pool2d(torch.tensor(x), 2).shape)
+
+
+def test_max_unpool_output_size_with_batch_dims_like_torch():
+    x = np.random.default_rng(5).standard_normal((1, 2, 5, 3))
+    gy, gi = GF.max_pool2d(gg.tensor(x), 2, return_indices=True)
+    ty, ti = TF.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    g = GF.max_unpool2d(gy, gi, 2, output_size=[1, 2, 5, 3])
+    t = TF.max_unpool2d(ty, ti, 2, output_size=[1, 2, 5, 3])
+    np.testing.assert_array_equal(g._data, t.numpy())
 
 
 def test_numpy_integers_are_accepted_as_sizes():
@@ -260,3 +301,60 @@ def test_pool1d_grad_fn_names_and_values_match_torch(fn, shape, kw):
         if a is not None:
             assert a.shape == b.shape
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+# -- a seeded random sweep against torch (beyond the hand-picked grids of test_conv/test_pool) --
+
+
+def _conv_cases(n, seed=7):
+    rng = np.random.default_rng(seed)
+    cases = []
+    while len(cases) < n:
+        nd = int(rng.choice([1, 2]))
+        transposed = bool(rng.random() < 0.3)
+        g = int(rng.choice([1, 1, 2, 3]))
+        cin, cout = g * int(rng.integers(1, 4)), g * int(rng.integers(1, 4))
+        k = tuple(int(v) for v in rng.integers(1, 5, nd))
+        s = tuple(int(v) for v in rng.integers(1, 4, nd))
+        d = tuple(int(v) for v in rng.integers(1, 3, nd))
+        size = tuple(int(v) for v in rng.integers(1, 12, nd))
+        kw = {"stride": s, "dilation": d, "groups": g}
+        if transposed:
+            kw["padding"] = tuple(int(rng.integers(0, 3)) for _ in range(nd))
+            kw["output_padding"] = tuple(int(rng.integers(0, max(a, b))) for a, b in zip(s, d))
+            w_shape, name = (cin, cout // g) + k, f"conv_transpose{nd}d"
+            out = [(i - 1) * st - 2 * p + dl * (kk - 1) + op + 1 for i, st, p, dl, kk, op in
+                   zip(size, s, kw["padding"], d, k, kw["output_padding"])]
+        else:
+            r = rng.random()
+            kw["padding"] = ("same" if r < 0.15 and s == (1,) * nd else "valid" if r < 0.25 else
+                             tuple(int(rng.integers(0, 3)) for _ in range(nd)))
+            w_shape, name = (cout, cin // g) + k, f"conv{nd}d"
+            pads = (0,) * nd if isinstance(kw["padding"], str) else kw["padding"]
+            out = [0 if kw["padding"] == "valid" and i < dl * (kk - 1) + 1 else
+                   i + 2 * p - dl * (kk - 1) for i, p, dl, kk in zip(size, pads, d, k)]
+        if min(out) < 1:
+            continue  # an error case: covered by the error tables
+        cases.append((name, (int(rng.integers(1, 4)), cin) + size, w_shape,
+                      bool(rng.random() < 0.5), kw))
+    return cases
+
+
+@pytest.mark.parametrize("name, x_shape, w_shape, bias, kw", _conv_cases(60))
+def test_random_conv_sweep_matches_torch(name, x_shape, w_shape, bias, kw):
+    rng = np.random.default_rng(abs(hash((x_shape, w_shape))) % 2**32)
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    c_out = w_shape[0] if name.startswith("conv") and "transpose" not in name else \
+        w_shape[1] * kw["groups"]
+    b = rng.standard_normal(c_out) if bias else None
+    res = []
+    for lib, F in ((torch, TF), (gg, GF)):
+        xt, wt = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        bt = lib.tensor(b, requires_grad=True) if bias else None
+        y = getattr(F, name)(xt, wt, bt, **kw)
+        y.backward(lib.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape))))
+        res.append([y.detach().numpy(), xt.grad.numpy(), wt.grad.numpy()]
+                   + ([bt.grad.numpy()] if bias else []))
+    for what, a, b_ in zip(["y", "grad x", "grad w", "grad b"], *res):
+        assert a.shape == b_.shape, what
+        np.testing.assert_allclose(b_, a, rtol=1e-10, atol=1e-10, err_msg=what)

@@ -7,6 +7,7 @@ import pytest
 
 import glassgrad as gg
 from glassgrad.autograd.function import array_ns
+from glassgrad.ops import _erf as erf_module
 from glassgrad.ops._erf import erf
 
 
@@ -27,7 +28,7 @@ def _points():
     ])
 
 
-def test_matches_math_erf_to_a_few_ulp():
+def test_matches_math_erf_to_a_few_ulp(path):
     x = _points()
     ref = np.array([math.erf(v) for v in x])
     got = erf(x)
@@ -38,7 +39,22 @@ def test_matches_math_erf_to_a_few_ulp():
     assert rel.max() < 1e-15
 
 
-def test_special_values_and_signs():
+@pytest.fixture(params=["vectorised", "small"])
+def path(request, monkeypatch):
+    """Run a test through both code paths: the vectorised one and math.erf for small arrays."""
+    monkeypatch.setattr(erf_module, "_LOOP_MAX", 0 if request.param == "vectorised" else 10**9)
+    return request.param
+
+
+def test_small_arrays_use_the_c_library_and_agree():
+    x = np.linspace(-7, 7, erf_module._LOOP_MAX)
+    assert np.array_equal(erf(x), [math.erf(v) for v in x])  # the loop path is math.erf itself
+    y = np.linspace(-7, 7, erf_module._LOOP_MAX + 1)
+    ulps = np.abs(erf(y) - [math.erf(v) for v in y]) / np.spacing(np.abs(erf(y)))
+    assert ulps.max() <= 4
+
+
+def test_special_values_and_signs(path):
     got = erf(np.array([0.0, -0.0, np.inf, -np.inf, np.nan]))
     assert got[0] == 0 and not np.signbit(got[0])
     assert got[1] == 0 and np.signbit(got[1])  # erf(-0) = -0, as math.erf
@@ -49,13 +65,13 @@ def test_special_values_and_signs():
     assert np.all(np.abs(erf(x)) <= 1)
 
 
-def test_monotone_non_decreasing():
+def test_monotone_non_decreasing(path):
     x = np.linspace(-7, 7, 200001)
     assert np.all(np.diff(erf(x)) >= 0)
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
-def test_keeps_floating_dtype_and_shape(dtype):
+def test_keeps_floating_dtype_and_shape(dtype, path):
     x = (np.random.default_rng(0).standard_normal((3, 4, 5)) * 2).astype(dtype)
     got = erf(x)
     assert got.dtype == dtype and got.shape == x.shape
@@ -68,7 +84,7 @@ def test_keeps_floating_dtype_and_shape(dtype):
     assert array_ns.erf(x).dtype == dtype
 
 
-def test_non_contiguous_input():
+def test_non_contiguous_input(path):
     x = np.linspace(-5, 5, 600).reshape(20, 30)[::2, ::-3]
     ref = np.array([math.erf(v) for v in x.ravel()]).reshape(x.shape)
     np.testing.assert_allclose(erf(x), ref, rtol=1e-15, atol=0)

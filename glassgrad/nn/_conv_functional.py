@@ -39,6 +39,8 @@ def _check_conv(op, x, w, b, nd, groups):
     if not isinstance(x, Tensor) or not isinstance(w, Tensor):
         raise TypeError(f"{op}(): argument 'input' and 'weight' must be Tensors, got "
                         f"{type(x).__name__} and {type(w).__name__}")
+    if b is not None and not isinstance(b, Tensor):
+        raise TypeError(f"{op}(): argument 'bias' must be Tensor, not {type(b).__name__}")
     if x.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
                            f"{op}, but got input of size: {list(x.shape)}")

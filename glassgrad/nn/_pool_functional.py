@@ -198,6 +198,11 @@ def adaptive_avg_pool2d(input, output_size):
     out = (h if out[0] is None else int(out[0]), w if out[1] is None else int(out[1]))
     if out[0] <= 0 or out[1] <= 0:
         raise RuntimeError(f"adaptive_avg_pool2d(): output_size must be positive, got {out}")
+    if 0 in input.shape[-2:]:  # torch: no batch or channels is fine, an empty plane is not
+        d = input.ndim - 2 if input.shape[-2] == 0 else input.ndim - 1
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected input to have non-zero size for "
+                           f"non-batch dimensions, but input has sizes {list(input.shape)} with "
+                           f"dimension {d} being empty")
     return AdaptiveAvgPool2d.apply(input, out)
 
 
@@ -337,10 +342,19 @@ def _max_unpool(op, nd, input, indices, kernel_size, stride, padding, output_siz
                            f"tensor ({list(input.shape)}) but got indices tensor with shape: "
                            f"{list(indices.shape)}")
     spatial = tuple(input.shape[-nd:])
-    if output_size is None:
-        out = tuple((i - 1) * st - 2 * pd + kk for i, st, pd, kk in zip(spatial, s, p, k))
-    else:
-        out = tuple(int(v) for v in output_size)[-nd:]
+    out = tuple((i - 1) * st - 2 * pd + kk for i, st, pd, kk in zip(spatial, s, p, k))
+    if output_size is not None:  # torch's checks (torch.nn.functional._unpool_output_size)
+        if len(output_size) == nd + 2:
+            output_size = output_size[2:]
+        if len(output_size) != nd:
+            raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} "
+                             f"elements, but it has a length of '{len(output_size)}'")
+        for d in range(nd):
+            lo, hi = out[d] - s[d], out[d] + s[d]
+            if not lo < output_size[d] < hi:
+                raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between '
+                                 f"{lo} and {hi})")
+        out = tuple(_int(v, "output_size", op) for v in output_size)
     lead = tuple(input.shape[:-nd])
     planes = int(np.prod(lead)) if lead else 1
     size = int(np.prod(out))

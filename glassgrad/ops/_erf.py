@@ -13,13 +13,17 @@ then ``erf(x) = sign(x) * (1 - erfc(|x|))``. ``exp(-x^2)`` is computed as
 so ``s^2`` is exact and the rounding error of ``x^2`` is not magnified by ``exp``. Above
 ``|x| = 6`` erf is 1 to double precision (erfc(6) ~ 2e-17), so ``|x|`` is clipped there, which also
 keeps ``inf`` finite inside (erf(+-inf) = +-1). ``nan`` stays ``nan``. The result has the input's
-floating dtype (float32 in, float32 out; computed in float64).
+floating dtype (float32 in, float32 out; computed in float64). Arrays of at most 256 elements go
+through ``math.erf`` one by one instead (faster there; the two agree within 4 ulp).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+_LOOP_MAX = 256  # up to this many elements, math.erf per element is faster
 _SMALL = 0.46875
 _MID = 4.0
 _ONE = 6.0
@@ -63,6 +67,11 @@ def erf(x):
     x = np.asarray(x)
     out_dtype = x.dtype if x.dtype.kind == "f" else np.float64
     x64 = x.astype(np.float64, copy=False)
+    if x64.size <= _LOOP_MAX:
+        # a few elements: the C library's erf one by one beats ~60 NumPy calls' fixed cost
+        # (1-10 us against 25-40 us); both agree to a few ulp
+        vals = [math.erf(v) for v in x64.ravel().tolist()]
+        return np.array(vals, dtype=np.float64).reshape(x.shape).astype(out_dtype, copy=False)
     y = np.minimum(np.abs(x64), _ONE)  # nan stays nan, inf becomes 6 (erf = 1 there)
     out = np.empty_like(x64)
 
