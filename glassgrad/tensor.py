@@ -912,30 +912,6 @@ def _inplace_on_view(view, view_fn) -> None:
         view, view_fn = base, base_fn
 
 
-def _check_cast(data, other) -> None:
-    """``data op= other`` may not move down a category (float -> int, int -> bool), torch's error.
-
-    The result type is PyTorch's (a Python float is float32), not the NumPy result's.
-    """
-    target = data.dtype
-    if isinstance(other, Tensor):
-        result = _result_dtype(data, other._data)
-    elif isinstance(other, _bool) or other is None:
-        result = target
-    elif isinstance(other, _int):
-        result = target if target.kind != "b" else np.dtype(np.int64)
-    elif isinstance(other, _float):
-        result = target if target.kind == "f" else np.dtype(np.float32)
-    else:
-        result = np.result_type(data, other)
-    if _CATEGORY[result.kind] > _CATEGORY[target.kind]:
-        names = _function._TYPE_NAMES
-        raise RuntimeError(
-            f"result type {names[result.name]} can't be cast to the desired output type "
-            f"{names[target.name]}"
-        )
-
-
 _CPP_NAMES = {
     "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
     "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
@@ -1006,62 +982,9 @@ def _binary(op, a, b):
     return op.apply(a, b)
 
 
-def _compare(fn, a, b):
-    other = b._data if isinstance(b, Tensor) else b
-    if isinstance(other, (list, tuple)):
-        other = np.asarray(other)
-    try:
-        return _wrap(np.asarray(fn(a._data, other)), False, None)
-    except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a ({list(a._data.shape)}) must match the size of tensor b "
-            f"({list(np.shape(other))})"
-        ) from None
-
-
 def _floating(x):
     """Float ops on integer tensors compute in the default float dtype, as in PyTorch."""
     return x if x._data.dtype.kind == "f" else x.float()
-
-
-def _index_ints_first(x, key):
-    """``x[key]`` with integers and integer arrays: PyTorch selects the integers first (a view),
-    then indexes the rest, so an integer never joins the arrays' broadcast as NumPy's does.
-    The two steps are two nodes, as in PyTorch (SelectBackward0, then IndexBackward0)."""
-    basic = tuple(slice(None) if isinstance(k, np.ndarray) else k for k in key)
-    rest = []
-    for k in key:
-        if type(k) is _int:
-            continue  # that dim is gone after the select
-        rest.append(k if isinstance(k, np.ndarray) or k is Ellipsis else slice(None))
-    if Ellipsis not in basic:
-        basic = basic + (Ellipsis,)
-    view = basic_index_op(basic).apply(x, basic)
-    view._vc = _counter(x)
-    return Index.apply(view, tuple(rest))
-
-
-def _ints_first_key(shape, key):
-    """An all-array key that addresses what ``x[key]`` addresses in PyTorch's layout (integers
-    selected first), for ``x[key] = v`` (see ``_index_ints_first``)."""
-    basic = tuple(slice(None) if isinstance(k, np.ndarray) else k for k in key)
-    rest = tuple(k if isinstance(k, np.ndarray) or k is Ellipsis else slice(None)
-                 for k in key if type(k) is not _int)
-    positions = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
-    return np.unravel_index(positions[basic][rest], shape)
-
-
-def _argsort(data, axis, descending):
-    """Stable argsort along ``axis`` as int64; NaN counts as the largest value (PyTorch)."""
-    if not descending:
-        return np.argsort(data, axis=axis, kind="stable").astype(np.int64)
-    if data.dtype.kind == "b":
-        data = data.astype(np.int8)
-    if data.dtype.kind == "f":
-        # primary key: NaN first; secondary: larger first (lexsort is stable, last key primary)
-        return np.lexsort((-data, ~np.isnan(data)), axis=axis).astype(np.int64)
-    return np.argsort(-data.astype(np.int64) if data.dtype.kind == "u" else -data, axis=axis,
-                      kind="stable").astype(np.int64)
 
 
 def _binary_args(op, a, b, *extra):
@@ -1072,74 +995,6 @@ def _binary_args(op, a, b, *extra):
     return op.apply(a, b, *extra)
 
 
-def _with_indices(op, x, dim, keepdim, name):
-    """max(dim) / min(dim): (values, indices); the op picks the values at the indices."""
-    from . import return_types
-
-    axis = _norm_dim(dim, x._data.ndim)
-    data = x._data
-    if data.ndim == 0:
-        values = op.apply(x.reshape(1), 0, False, np.zeros(1, dtype=np.int64))
-        return getattr(return_types, name)(values, _wrap(np.zeros((), np.int64), False, None))
-    idx = arg_extreme(data, axis, True, "arg" + name)
-    values = op.apply(x, axis, keepdim, idx)
-    indices = idx if keepdim else np.squeeze(idx, axis)
-    return getattr(return_types, name)(values, _wrap(indices, False, None))
-
-
-def _var_std(op, x, dim, unbiased, keepdim, correction):
-    """var/std argument handling: ``var(False)`` (old positional unbiased), ``correction``."""
-    if isinstance(dim, _bool):
-        unbiased, dim = dim, None
-    if correction is None:
-        correction = 0 if unbiased is False else 1
-    elif unbiased is not None:
-        raise RuntimeError("var/std: pass either unbiased or correction, not both")
-    return op.apply(x, dim, correction, keepdim)
-
-
-def _broadcastable(a, b) -> bool:
-    try:
-        np.broadcast_shapes(a, b)
-    except ValueError:
-        return False
-    return True
-
-
-def _expand_error(shape, target):
-    """PyTorch's error for broadcasting ``shape`` to ``target`` (expand, copy_, x[i] = v)."""
-    lead = len(target) - len(shape)
-    if lead < 0:
-        raise RuntimeError(
-            f"expand: the number of sizes provided ({len(target)}) must be greater or equal to "
-            f"the number of dimensions in the tensor ({len(shape)})"
-        )
-    for i, n in enumerate(shape):
-        if n != 1 and n != target[lead + i]:
-            raise RuntimeError(
-                f"The expanded size of the tensor ({target[lead + i]}) must match the existing "
-                f"size ({n}) at non-singleton dimension {lead + i}.  Target sizes: "
-                f"{list(target)}.  Tensor sizes: {list(shape)}"
-            )
-
-
-def _viewable(data, shape) -> bool:
-    """Whether a non-contiguous array can take ``shape`` without a copy (PyTorch's view rule)."""
-    from .ops.shape import infer_shape
-
-    shape = infer_shape(shape, data.size)
-    try:
-        np.reshape(data, shape, copy=False)
-    except ValueError:
-        return False
-    except TypeError:  # NumPy < 2.1 has no copy=: setting .shape raises if it would copy
-        view = data.view()
-        try:
-            view.shape = shape
-        except AttributeError:
-            return False
-    return True
-
 from .autograd import function as _function  # noqa: E402
 
 _function._bind(Tensor, _wrap)
@@ -1149,9 +1004,8 @@ from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
     RSub, Sub,
 )
 from .ops.unary import Abs  # noqa: E402
-from .ops.indexing import CopySlices, Index, IndexPut, basic_index_op  # noqa: E402
+from .ops.indexing import CopySlices, IndexPut  # noqa: E402
 from .ops.linalg import Bmm, matmul_op  # noqa: E402
-from .ops.reduce import arg_extreme  # noqa: E402
 from . import autograd as _autograd  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
 

@@ -10,6 +10,6 @@ from . import compare, indexing, inplace, pointwise, reductions, shape
 
 
 def _bind(ns) -> None:
-    """Give each method module the names it takes from ``glassgrad.tensor`` (``ns``: its globals)."""
+    """Give each method module the names it uses from ``glassgrad.tensor`` (``ns``: its globals)."""
     for mod in (compare, indexing, inplace, pointwise, reductions, shape):
         mod._bind(ns)

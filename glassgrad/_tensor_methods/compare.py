@@ -10,9 +10,9 @@ _bool = builtins.bool
 
 # glassgrad.tensor's names, bound by ``_bind`` once the Tensor class exists (tensor.py
 # imports this module before it defines Tensor, so importing them here would be a cycle)
-Tensor = _compare = _norm_dim = _wrap = None
+Tensor = _norm_dim = _wrap = None
 _NAMES = (
-    "Tensor", "_compare", "_norm_dim", "_wrap",
+    "Tensor", "_norm_dim", "_wrap",
 )
 
 
@@ -117,3 +117,16 @@ class _Compare:
     def equal(self, other) -> bool:
         """True if both have the same shape and the same values."""
         return self._data.shape == other._data.shape and _bool((self._data == other._data).all())
+
+
+def _compare(fn, a, b):
+    other = b._data if isinstance(b, Tensor) else b
+    if isinstance(other, (list, tuple)):
+        other = np.asarray(other)
+    try:
+        return _wrap(np.asarray(fn(a._data, other)), False, None)
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a ({list(a._data.shape)}) must match the size of tensor b "
+            f"({list(np.shape(other))})"
+        ) from None

@@ -35,11 +35,9 @@ _int = builtins.int
 
 # glassgrad.tensor's names, bound by ``_bind`` once the Tensor class exists (tensor.py
 # imports this module before it defines Tensor, so importing them here would be a cycle)
-Tensor = _NoGrad = _broadcastable = _counter = _expand_error = _index_ints_first = None
-_inplace_on_view = _ints_first_key = _norm_dim = _shape_arg = _wrap = None
+Tensor = _NoGrad = _counter = _inplace_on_view = _norm_dim = _shape_arg = _wrap = None
 _NAMES = (
-    "Tensor", "_NoGrad", "_broadcastable", "_counter", "_expand_error", "_index_ints_first",
-    "_inplace_on_view", "_ints_first_key", "_norm_dim", "_shape_arg", "_wrap",
+    "Tensor", "_NoGrad", "_counter", "_inplace_on_view", "_norm_dim", "_shape_arg", "_wrap",
 )
 
 
@@ -391,3 +389,55 @@ class _Indexing:
         self.requires_grad = True
         _counter(self)[0] += 1
         return self
+
+
+def _index_ints_first(x, key):
+    """``x[key]`` with integers and integer arrays: PyTorch selects the integers first (a view),
+    then indexes the rest, so an integer never joins the arrays' broadcast as NumPy's does.
+    The two steps are two nodes, as in PyTorch (SelectBackward0, then IndexBackward0)."""
+    basic = tuple(slice(None) if isinstance(k, np.ndarray) else k for k in key)
+    rest = []
+    for k in key:
+        if type(k) is _int:
+            continue  # that dim is gone after the select
+        rest.append(k if isinstance(k, np.ndarray) or k is Ellipsis else slice(None))
+    if Ellipsis not in basic:
+        basic = basic + (Ellipsis,)
+    view = basic_index_op(basic).apply(x, basic)
+    view._vc = _counter(x)
+    return Index.apply(view, tuple(rest))
+
+
+def _ints_first_key(shape, key):
+    """An all-array key that addresses what ``x[key]`` addresses in PyTorch's layout (integers
+    selected first), for ``x[key] = v`` (see ``_index_ints_first``)."""
+    basic = tuple(slice(None) if isinstance(k, np.ndarray) else k for k in key)
+    rest = tuple(k if isinstance(k, np.ndarray) or k is Ellipsis else slice(None)
+                 for k in key if type(k) is not _int)
+    positions = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+    return np.unravel_index(positions[basic][rest], shape)
+
+
+def _broadcastable(a, b) -> bool:
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
+
+
+def _expand_error(shape, target):
+    """PyTorch's error for broadcasting ``shape`` to ``target`` (expand, copy_, x[i] = v)."""
+    lead = len(target) - len(shape)
+    if lead < 0:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(target)}) must be greater or equal to "
+            f"the number of dimensions in the tensor ({len(shape)})"
+        )
+    for i, n in enumerate(shape):
+        if n != 1 and n != target[lead + i]:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[lead + i]}) must match the existing "
+                f"size ({n}) at non-singleton dimension {lead + i}.  Target sizes: "
+                f"{list(target)}.  Tensor sizes: {list(shape)}"
+            )

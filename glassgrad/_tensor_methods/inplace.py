@@ -10,16 +10,17 @@ from ..autograd import function as _function
 from ..autograd.grad_mode import _mode
 from ..ops.elementwise import Add, Div, Mul, Sub
 
+_bool = builtins.bool
 _float = builtins.float
 _int = builtins.int
 
 # glassgrad.tensor's names, bound by ``_bind`` once the Tensor class exists (tensor.py
 # imports this module before it defines Tensor, so importing them here would be a cycle)
-Tensor = _NoGrad = _OVERLAP_MSG = _bool_sub_error = _check_cast = _counter = None
-_inplace_on_view = _is_bool = _wrap = None
+Tensor = _CATEGORY = _NoGrad = _OVERLAP_MSG = _bool_sub_error = _counter = None
+_inplace_on_view = _is_bool = _result_dtype = _wrap = None
 _NAMES = (
-    "Tensor", "_NoGrad", "_OVERLAP_MSG", "_bool_sub_error", "_check_cast", "_counter",
-    "_inplace_on_view", "_is_bool", "_wrap",
+    "Tensor", "_CATEGORY", "_NoGrad", "_OVERLAP_MSG", "_bool_sub_error", "_counter",
+    "_inplace_on_view", "_is_bool", "_result_dtype", "_wrap",
 )
 
 
@@ -322,3 +323,27 @@ class _InPlace:
         np.copyto(self._data, res._data)
         _counter(self)[0] += 1
         return self
+
+
+def _check_cast(data, other) -> None:
+    """``data op= other`` may not move down a category (float -> int, int -> bool), torch's error.
+
+    The result type is PyTorch's (a Python float is float32), not the NumPy result's.
+    """
+    target = data.dtype
+    if isinstance(other, Tensor):
+        result = _result_dtype(data, other._data)
+    elif isinstance(other, _bool) or other is None:
+        result = target
+    elif isinstance(other, _int):
+        result = target if target.kind != "b" else np.dtype(np.int64)
+    elif isinstance(other, _float):
+        result = target if target.kind == "f" else np.dtype(np.float32)
+    else:
+        result = np.result_type(data, other)
+    if _CATEGORY[result.kind] > _CATEGORY[target.kind]:
+        names = _function._TYPE_NAMES
+        raise RuntimeError(
+            f"result type {names[result.name]} can't be cast to the desired output type "
+            f"{names[target.name]}"
+        )

@@ -34,15 +34,14 @@ from ..ops.reduce import (
 )
 from ..ops.shape import Reshape
 
+_bool = builtins.bool
 _int = builtins.int
 
 # glassgrad.tensor's names, bound by ``_bind`` once the Tensor class exists (tensor.py
 # imports this module before it defines Tensor, so importing them here would be a cycle)
-Tensor = _argsort = _floating = _norm_dim = _operand = _shape_arg = None
-_var_std = _with_indices = _wrap = None
+Tensor = _floating = _norm_dim = _operand = _shape_arg = _wrap = None
 _NAMES = (
-    "Tensor", "_argsort", "_floating", "_norm_dim", "_operand", "_shape_arg", "_var_std",
-    "_with_indices", "_wrap",
+    "Tensor", "_floating", "_norm_dim", "_operand", "_shape_arg", "_wrap",
 )
 
 
@@ -318,3 +317,42 @@ class _Reductions:
 
     def type_as(self, other):
         return self.to(other.dtype)
+
+
+def _argsort(data, axis, descending):
+    """Stable argsort along ``axis`` as int64; NaN counts as the largest value (PyTorch)."""
+    if not descending:
+        return np.argsort(data, axis=axis, kind="stable").astype(np.int64)
+    if data.dtype.kind == "b":
+        data = data.astype(np.int8)
+    if data.dtype.kind == "f":
+        # primary key: NaN first; secondary: larger first (lexsort is stable, last key primary)
+        return np.lexsort((-data, ~np.isnan(data)), axis=axis).astype(np.int64)
+    return np.argsort(-data.astype(np.int64) if data.dtype.kind == "u" else -data, axis=axis,
+                      kind="stable").astype(np.int64)
+
+
+def _with_indices(op, x, dim, keepdim, name):
+    """max(dim) / min(dim): (values, indices); the op picks the values at the indices."""
+    from .. import return_types
+
+    axis = _norm_dim(dim, x._data.ndim)
+    data = x._data
+    if data.ndim == 0:
+        values = op.apply(x.reshape(1), 0, False, np.zeros(1, dtype=np.int64))
+        return getattr(return_types, name)(values, _wrap(np.zeros((), np.int64), False, None))
+    idx = arg_extreme(data, axis, True, "arg" + name)
+    values = op.apply(x, axis, keepdim, idx)
+    indices = idx if keepdim else np.squeeze(idx, axis)
+    return getattr(return_types, name)(values, _wrap(indices, False, None))
+
+
+def _var_std(op, x, dim, unbiased, keepdim, correction):
+    """var/std argument handling: ``var(False)`` (old positional unbiased), ``correction``."""
+    if isinstance(dim, _bool):
+        unbiased, dim = dim, None
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    elif unbiased is not None:
+        raise RuntimeError("var/std: pass either unbiased or correction, not both")
+    return op.apply(x, dim, correction, keepdim)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 
+import numpy as np
+
 from .. import _dtype
 from ..ops.shape import (
     Expand,
@@ -22,9 +24,9 @@ _int = builtins.int
 
 # glassgrad.tensor's names, bound by ``_bind`` once the Tensor class exists (tensor.py
 # imports this module before it defines Tensor, so importing them here would be a cycle)
-Size = _norm_dim = _shape_arg = _viewable = None
+Size = _norm_dim = _shape_arg = None
 _NAMES = (
-    "Size", "_norm_dim", "_shape_arg", "_viewable",
+    "Size", "_norm_dim", "_shape_arg",
 )
 
 
@@ -158,3 +160,21 @@ class _Shape:
 
     def expand_as(self, other):
         return self.expand(other._data.shape)
+
+
+def _viewable(data, shape) -> bool:
+    """Whether a non-contiguous array can take ``shape`` without a copy (PyTorch's view rule)."""
+    from ..ops.shape import infer_shape
+
+    shape = infer_shape(shape, data.size)
+    try:
+        np.reshape(data, shape, copy=False)
+    except ValueError:
+        return False
+    except TypeError:  # NumPy < 2.1 has no copy=: setting .shape raises if it would copy
+        view = data.view()
+        try:
+            view.shape = shape
+        except AttributeError:
+            return False
+    return True
