@@ -55,6 +55,7 @@ Tensor = None
 _wrap = None
 _new = object.__new__
 _ndarray = np.ndarray
+_add_reduce = np.add.reduce
 _asarray = np.asarray
 
 
@@ -484,7 +485,8 @@ class _ArrayNS:
 
     @staticmethod
     def reshape(x, shape):
-        return np.reshape(x, shape)
+        # the method, not np.reshape: that is two Python-level wrapper frames per call
+        return x.reshape(shape)
 
     @staticmethod
     def expand(x, shape):
@@ -496,7 +498,10 @@ class _ArrayNS:
 
     @staticmethod
     def sum(x, dim=None, keepdim=False):
-        return np.sum(x, axis=dim, keepdims=keepdim)
+        if x.dtype.kind == "f":
+            # np.sum's C core without its Python-level wrapper (floats: the same result)
+            return _add_reduce(x, dim, None, None, keepdim)
+        return np.sum(x, axis=dim, keepdims=keepdim)  # ints and bools sum as int64
 
     @staticmethod
     def prod(x, dim=None, keepdim=False):

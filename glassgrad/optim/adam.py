@@ -12,12 +12,16 @@ from .sgd import _no_differentiable
 __all__ = ["Adam", "AdamW"]
 
 
-def _lerp_(a: np.ndarray, end: np.ndarray, weight: float) -> None:
-    """a = a + weight * (end - a), in place, computed the way PyTorch's ``lerp_`` does."""
+def _lerp_(a: np.ndarray, end: np.ndarray, weight: float, tmp=None) -> None:
+    """a = a + weight * (end - a), in place, computed the way PyTorch's ``lerp_`` does;
+    ``tmp`` (optional): a scratch array of a's shape and dtype."""
+    tmp = np.subtract(end, a, out=tmp)
     if abs(weight) < 0.5:
-        a += weight * (end - a)
+        tmp *= weight
+        a += tmp
     else:
-        a[...] = end - (end - a) * (1 - weight)
+        tmp *= 1 - weight
+        np.subtract(end, tmp, out=a)
 
 
 class Adam(Optimizer):
@@ -106,9 +110,14 @@ class Adam(Optimizer):
                         g = g + weight_decay * x
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
-                _lerp_(m, g, 1 - beta1)
+                # one scratch array serves every temporary below (allocations cost more than
+                # the arithmetic at these sizes)
+                tmp = np.empty_like(x)
+                _lerp_(m, g, 1 - beta1, tmp)
                 v *= beta2
-                v += (1 - beta2) * g * g
+                np.multiply(g, g, out=tmp)
+                tmp *= 1 - beta2
+                v += tmp
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
                 step_size = lr / bias_correction1
@@ -116,11 +125,14 @@ class Adam(Optimizer):
                 if amsgrad:
                     v_max = state["max_exp_avg_sq"]._data
                     np.maximum(v_max, v, out=v_max)
-                    denom = np.sqrt(v_max) / bias_correction2_sqrt
+                    np.sqrt(v_max, out=tmp)
                 else:
-                    denom = np.sqrt(v) / bias_correction2_sqrt
-                denom += eps
-                x += -step_size * m / denom
+                    np.sqrt(v, out=tmp)
+                tmp /= bias_correction2_sqrt
+                tmp += eps  # denom
+                np.divide(m, tmp, out=tmp)
+                tmp *= -step_size
+                x += tmp
                 _counter(p)[0] += 1
         return loss
 
