@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd import function as _function
 from ..autograd.function import Function
+
+_max = np.maximum.reduce
+_min = np.minimum.reduce
 
 _INDEX_TYPE_MSG = (
     "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
@@ -30,6 +34,13 @@ def normalize_key(key, shape):
     fast = _basic_fast(key, shape)
     if fast is not None:
         return fast, False
+    if len(key) == 1 and type(key[0]) is _function.Tensor and shape:
+        # x[idx] with an integer index tensor (a minibatch): checked in two C calls
+        a = key[0]._data
+        if a.ndim and a.dtype.kind in "iu" and a.size:
+            size = shape[0]
+            if _max(a, None) < size and _min(a, None) >= -size:
+                return (a,), True
     items = [_canonical(k) for k in key]
     # how many input dims the key names (``...`` stands for the rest)
     named = 0
@@ -115,7 +126,7 @@ def _basic_fast(key, shape):
 
 def _canonical(k):
     """One key element as int, slice, None, Ellipsis or an int/bool ndarray."""
-    from ..tensor import Tensor
+    Tensor = _function.Tensor
 
     if k is None or k is Ellipsis:
         return k
