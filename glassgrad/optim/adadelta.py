@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.grad_mode import enable_grad
 from ..tensor import _counter
 from ._common import check_nonneg, zeros_state
-from .optimizer import Optimizer, _scalar_tensor
+from .optimizer import Optimizer, _closure_loss, _scalar_tensor
 from .sgd import _no_differentiable
 
 __all__ = ["Adadelta"]
@@ -35,10 +34,7 @@ class Adadelta(Optimizer):
 
     def step(self, closure=None):
         """Perform a single optimization step; ``closure`` re-evaluates the loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
             weight_decay = float(group["weight_decay"])

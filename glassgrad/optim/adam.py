@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor, _counter, _wrap
-from .optimizer import Optimizer, _scalar_tensor
+from .optimizer import Optimizer, _closure_loss, _scalar_tensor
 from .sgd import _no_differentiable
 
 __all__ = ["Adam", "AdamW"]
@@ -74,10 +73,7 @@ class Adam(Optimizer):
 
     def step(self, closure=None):
         """Perform a single optimization step; ``closure`` re-evaluates the loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr = float(group["lr"])
             beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])

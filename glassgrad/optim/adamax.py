@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.grad_mode import enable_grad
 from ..tensor import _counter
 from ._common import check_betas, check_nonneg, zeros_state
 from .adam import _lerp_
-from .optimizer import Optimizer, _scalar_tensor
+from .optimizer import Optimizer, _closure_loss, _scalar_tensor
 from .sgd import _no_differentiable
 
 __all__ = ["Adamax"]
@@ -35,10 +34,7 @@ class Adamax(Optimizer):
 
     def step(self, closure=None):
         """Perform a single optimization step; ``closure`` re-evaluates the loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr, eps = float(group["lr"]), float(group["eps"])
             beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])

@@ -26,7 +26,7 @@ from itertools import chain
 
 import numpy as np
 
-from ..autograd.grad_mode import _mode
+from ..autograd.grad_mode import _mode, enable_grad
 from ..tensor import Tensor, _counter, _wrap
 from ..utils.hooks import RemovableHandle
 
@@ -384,6 +384,14 @@ class Optimizer:
         self.param_groups = new_groups
         for hook in list(self._optimizer_load_state_dict_post_hooks.values()):
             hook(self)
+
+
+def _closure_loss(closure):
+    """``step(closure)``: re-evaluate the loss with grad mode on (None without a closure)."""
+    if closure is None:
+        return None
+    with enable_grad():
+        return closure()
 
 
 def _register(hooks: dict, hook, prepend: bool) -> RemovableHandle:

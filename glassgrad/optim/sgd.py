@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..autograd.grad_mode import enable_grad
 from ..tensor import _counter, _wrap
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _closure_loss
 
 __all__ = ["SGD"]
 
@@ -57,10 +56,7 @@ class SGD(Optimizer):
 
     def step(self, closure=None):
         """Perform a single optimization step; ``closure`` re-evaluates the loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             # Python floats: NumPy treats them as weak scalars, so float32 stays float32
             lr = float(group["lr"])
