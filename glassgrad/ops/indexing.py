@@ -438,34 +438,16 @@ class DiagEmbed(Function):
         return g[ctx.key], None, None
 
 
-class Scatter(Function):
+class Scatter(CopySlices):
     """y = x with y[index[i][j]][j] = src[i][j]   (dim 0; likewise for other dims)
     grad_x = g with zeros where something was written,  grad_src = g gathered at index
+
+    The same rule as ``x[key] = v``: ``key`` is the full NumPy index built from ``index`` (src
+    is cut to index's shape first).
     """
 
-    __slots__ = ("keep", "key")
-    _raw = True
+    __slots__ = ()
     node_name = "ScatterBackward0"
-
-    @staticmethod
-    def forward(ctx, x, src, key):
-        # key: the full NumPy index built from ``index`` (src is cut to index's shape first)
-        y = x.copy()
-        y[key] = src
-        keep = np.ones(x.shape, dtype=bool)
-        keep[key] = False
-        ctx.key = key
-        ctx.keep = keep
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        grad_x = grad_src = None
-        if ctx.inputs[0] is not None:
-            grad_x = g * ctx.ns.mask(ctx.keep, g)
-        if ctx.inputs[1] is not None:
-            grad_src = g[ctx.key]
-        return grad_x, grad_src, None
 
 
 class ScatterValue(Scatter):
