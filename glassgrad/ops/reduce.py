@@ -52,6 +52,8 @@ def _kept_shape(shape, axis):
 
 def _keep(g, shape, axis, ns):
     """``g`` reshaped to the keepdim shape, so that it broadcasts against the input."""
+    if axis is None:
+        return g  # a full reduction: g is 0-d (or all 1s with keepdim), it broadcasts as is
     kept = _kept_shape(shape, axis)
     if g.shape != kept:
         g = ns.reshape(g, kept)
