@@ -576,3 +576,19 @@ def test_shuffles_match_torch(name, args, shape):
     gy.backward(gg.tensor(up))
     ty.backward(torch.tensor(up))
     np.testing.assert_array_equal(gx.grad._data, tx.grad.numpy())
+
+
+@pytest.mark.parametrize("name, args", [("hardtanh", ()), ("hardtanh", (-0.5, 0.5)),
+                                        ("relu6", ())])
+def test_hardtanh_gradient_is_zero_at_the_bounds_like_torch(name, args):
+    # clamp passes the gradient at its bounds; hardtanh (and relu6) do not
+    values = [-1.0, 1.0, -0.5, 0.5, 0.0, 6.0, 3.0, -2.0]
+    grads = []
+    for lib in (gg, torch):
+        x = lib.tensor(values, requires_grad=True)
+        y = getattr(lib.nn.functional, name)(x, *args)
+        assert y.grad_fn.name() == "HardtanhBackward0"
+        y.sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+

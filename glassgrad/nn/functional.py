@@ -86,10 +86,10 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
-    """y = min(max(x, min_val), max_val)."""
-    if inplace:
-        return input.clamp_(min_val, max_val)
-    return input.clamp(min_val, max_val)
+    """y = min(max(x, min_val), max_val); its gradient is 0 at the bounds (clamp's is 1)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _activation(lambda x: nnops.Hardtanh.apply(x, min_val, max_val), input, inplace)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:

@@ -108,6 +108,26 @@ class LeakyRelu(Function):
         return g * (pos + (1 - pos) * ctx.slope), None
 
 
+class Hardtanh(Function):
+    """y = min(max(x, lo), hi)
+    grad_x = g * (lo < x < hi)   (0 at the bounds, unlike clamp)
+    """
+
+    __slots__ = ()
+    _raw = True
+    node_name = "HardtanhBackward0"
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x, lo, hi)
+        return np.clip(x, lo, hi).astype(x.dtype, copy=False)  # integers stay integers
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo, hi = ctx.saved_tensors
+        return g * ctx.ns.mask((x > lo) & (x < hi), g), None, None
+
+
 class Elu(Function):
     """y = x if x > 0 else alpha * (exp(x) - 1)
     grad_x = g * (1 if x > 0 else alpha * exp(x))
