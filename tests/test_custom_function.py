@@ -374,3 +374,30 @@ def _nullcontext():
     import contextlib
 
     return contextlib.nullcontext()
+
+
+def _dirty_second_input_seen_earlier(lib):
+    class DoubleSecond_(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.mark_dirty(b)
+            b.mul_(2)
+            return b
+
+        @staticmethod
+        def backward(ctx, g):
+            return None, g * 2
+
+    l1 = lib.tensor([1.0, 1.0], requires_grad=True)
+    l2 = lib.tensor([5.0, 7.0], requires_grad=True)
+    b = l2 * 1
+    s = b.sum()  # made before the in-place change: its gradient goes to b's old history
+    out = DoubleSecond_.apply(l1 * 1, b)
+    (s + out.sum()).backward()
+    return l1.grad, l2.grad.numpy()
+
+
+def test_mark_dirty_on_second_input_keeps_earlier_consumers_on_old_history():
+    got, want = _dirty_second_input_seen_earlier(gg), _dirty_second_input_seen_earlier(torch)
+    assert got[0] is None and want[0] is None
+    np.testing.assert_array_equal(got[1], want[1])  # 1 + 2 each, not 2 * (1 + 1)

@@ -592,3 +592,17 @@ def test_hardtanh_gradient_is_zero_at_the_bounds_like_torch(name, args):
         grads.append(x.grad.numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
 
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "elu", "silu", "hardtanh", "relu6"])
+def test_inplace_activation_keeps_earlier_consumers_on_the_old_history(name):
+    # x.sum() was recorded before the in-place change: its gradient must reach the leaf
+    # directly, not through the activation (a silent wrong gradient before)
+    grads = []
+    for lib in (gg, torch):
+        leaf = lib.tensor([-1.0, 2.0, -3.0, 0.5], requires_grad=True)
+        x = leaf * 1
+        s = x.sum()
+        getattr(lib.nn.functional, name)(x, inplace=True)
+        (s + (x * 3).sum()).backward()
+        grads.append(leaf.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)

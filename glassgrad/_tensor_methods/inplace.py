@@ -61,7 +61,7 @@ class _InPlace:
             if self.grad_fn is not None and self.grad_fn._nout != 1:
                 old._oidx = self._oidx  # which output of a multi-output node it was
             # nodes recorded so far keep routing this tensor's gradient to its old history
-            # (the engine follows ``_ep``); only later consumers see the in-place node
+            # (the engine follows ``_seq``); only later consumers see the in-place node
             _function.state.epoch += 1
             res = op.apply(old, other, *extra)
             out = res._data

@@ -116,6 +116,13 @@ class _CustomNode(Function):
     def set_materialize_grads(self, value: bool) -> None:
         self._materialize = bool(value)
 
+    def _rebased_from(self, t):
+        # the snapshot of the dirty input ``t`` was (it shares t's memory); see apply_custom
+        for a in self.inputs:
+            if a is not None and a._data is t._data:
+                return a
+        return self.inputs[0]
+
     @classmethod
     def _name(cls) -> str:
         return cls.node_name
@@ -152,7 +159,7 @@ def apply_custom(cls, args, kwargs):
     ctx._out_vc = None
     ctx._out_pos = -1
     ctx._retain = None
-    ctx._ep = _function.state.epoch
+    ctx._seq = _function._next_seq()
     is_tensor = [isinstance(a, Tensor) for a in args]
     ctx.inputs = [a if (tt and a.requires_grad) else None for a, tt in zip(args, is_tensor)]
     ctx._is_tensor = is_tensor
@@ -194,6 +201,7 @@ def apply_custom(cls, args, kwargs):
         # a dirty (in-place modified) input becomes an output: the node's edge must keep
         # pointing at the input's old history, not at the node itself
         if dirty:
+            _function.state.epoch += 1  # a rebase: the engine checks histories from now on
             for j, a in enumerate(ctx.inputs):
                 if a is not None and any(a is d for d in dirty):
                     snap = wrap(a._data, True, a.grad_fn)

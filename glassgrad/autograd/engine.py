@@ -19,6 +19,8 @@ output: ``grads[node]`` is then a list, and an output tensor's ``_oidx`` says wh
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 from . import function as _function
@@ -26,6 +28,8 @@ from .function import _FREED, state
 from .grad_mode import _mode
 
 _array = np.array
+_heappush = heapq.heappush
+_heappop = heapq.heappop
 
 
 def _sum_to(g, shape):
@@ -68,21 +72,22 @@ def topo_order(roots):
             for t in inputs:
                 if t is not None:
                     fn = t.grad_fn
-                    if fn is not None and fn._ep > node._ep:
-                        fn = _history_before(fn, node._ep)
+                    if fn is not None and fn._seq > node._seq:
+                        fn = _history_before(fn, node._seq, t)
                     if fn is not None and fn not in visited:
                         push(fn)
     return order
 
 
-def _history_before(fn, ep):
-    """The node a tensor's gradient goes to for a consumer recorded at epoch ``ep``.
+def _history_before(fn, seq, t):
+    """The node tensor ``t``'s gradient goes to for a consumer made at ``seq``.
 
-    An in-place op recorded after that consumer rebased the tensor onto a newer node (a larger
-    ``_ep``); the consumer saw the value before it, which that node holds as its first input.
+    An in-place op made after that consumer rebased ``t`` onto a newer node (a larger
+    ``_seq``); the consumer saw the value before it, whose history that node holds as an input
+    (a snapshot of ``t`` before the change).
     """
-    while fn is not None and fn._ep > ep:
-        old = fn.inputs[0]
+    while fn is not None and fn._seq > seq:
+        old = fn._rebased_from(t)
         fn = None if old is None else old.grad_fn
     return fn
 
@@ -113,14 +118,21 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     Tensor, _wrap = _function.Tensor, _function._wrap
 
     grads = {}
+    # the nodes that have a gradient waiting, as (-_seq, node): the one made last runs first.
+    # Every consumer of a node was made after it, so a node runs once all of its gradient has
+    # arrived (PyTorch's CPU engine picks by sequence number the same way)
+    ready = []
     leaf_roots = []
+    root_fns = []
     for t, g in zip(roots, root_grads):
         fn = t.grad_fn
         if fn is None:
             leaf_roots.append((t, g))
         else:
+            if fn not in grads:
+                _heappush(ready, (-fn._seq, fn))
+                root_fns.append(fn)
             _add_to_node(grads, fn, t, g)
-    order = topo_order([t.grad_fn for t in roots if t.grad_fn is not None])
 
     prev_higher = state.higher
     prev_mode = _mode.enabled
@@ -133,10 +145,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     try:
         for t, g in leaf_roots:
             _deliver_leaf(t, g, False, Tensor, _wrap)
-        for node in reversed(order):
-            g = grads.pop(node, None)
-            if g is None:
-                continue
+        while ready:
+            node = _heappop(ready)[1]
+            g = grads.pop(node)
             if node._retain is not None:
                 g = _retained(node, g, False, _wrap)
             input_grads = node.backward(node, g)
@@ -158,13 +169,19 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 if gi.dtype is not data.dtype and gi.dtype != data.dtype:
                     gi = gi.astype(data.dtype)
                 fn = t.grad_fn
-                if rebased and fn is not None and fn._ep > node._ep:
-                    fn = _history_before(fn, node._ep)
+                if rebased and fn is not None and fn._seq > node._seq:
+                    fn = _history_before(fn, node._seq, t)
                 if fn is not None:
                     if fn._nout == 1:
                         prev = grads.get(fn)
-                        grads[fn] = gi if prev is None else prev + gi
+                        if prev is None:
+                            grads[fn] = gi
+                            _heappush(ready, (-fn._seq, fn))
+                        else:
+                            grads[fn] = prev + gi
                     else:
+                        if fn not in grads:
+                            _heappush(ready, (-fn._seq, fn))
                         _add_to_node(grads, fn, t, gi)
                 elif t._hooks is None:
                     # AccumulateGrad: a copy the first time (the same array may also be on its
@@ -179,7 +196,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                         grad._data += gi
                 else:
                     if hooked is None:
-                        hooked = _HookedLeaves(order, False, Tensor, _wrap)
+                        hooked = _HookedLeaves(topo_order(root_fns), False, Tensor, _wrap)
                     hooked.add(t, gi)
             if hooked is not None and hooked.ready:
                 hooked.deliver_ready()
@@ -198,8 +215,8 @@ def _needed_nodes(order, leaf_targets, node_targets):
             if t is None:
                 continue
             fn = t.grad_fn
-            if fn is not None and fn._ep > node._ep:
-                fn = _history_before(fn, node._ep)
+            if fn is not None and fn._seq > node._seq:
+                fn = _history_before(fn, node._seq, t)
             if fn is None:
                 if id(t) in leaf_targets:
                     needed.add(node)
@@ -294,8 +311,8 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
                 if gdt != data.dtype:
                     gi = gi.to(data.dtype) if create_graph else gi.astype(data.dtype)
                 fn = t.grad_fn
-                if fn is not None and fn._ep > node._ep:
-                    fn = _history_before(fn, node._ep)
+                if fn is not None and fn._seq > node._seq:
+                    fn = _history_before(fn, node._seq, t)
                 if fn is None:
                     if capture is None and t._hooks is not None:
                         if hooked is None:

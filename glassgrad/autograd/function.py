@@ -12,6 +12,7 @@ operators are reached through ``ctx.ns`` (NumPy or glassgrad), so one formula se
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -39,8 +40,8 @@ class _State:
     """
 
     higher = False
-    # bumped by every recorded in-place op: a node made before the bump (smaller ``_ep``) saw
-    # its input tensors' history before that in-place op rebased them (PyTorch's sequence_nr)
+    # bumped by every recorded in-place op (a tensor's history rebased onto a newer node): until
+    # then the engine need not check, per edge, which of a tensor's histories a node saw
     epoch = 0
     forward_hooks: list = []
     backward_hooks: list = []
@@ -54,6 +55,11 @@ state = _State
 Tensor = None
 _wrap = None
 _new = object.__new__
+# each node's ``_seq``: its creation order (PyTorch's sequence_nr). A node is always made after
+# the nodes that produced its inputs, so running nodes in decreasing ``_seq`` is a topological
+# order; an input whose node has a larger ``_seq`` than its consumer was rebased by a later
+# in-place op, and the consumer saw the history before it
+_next_seq = itertools.count(1).__next__
 _ndarray = np.ndarray
 _add_reduce = np.add.reduce
 _asarray = np.asarray
@@ -88,7 +94,7 @@ class Function:
     """
 
     __slots__ = (
-        "inputs", "_saved", "_versions", "_out_vc", "_out_pos", "_retain", "_ep", "__weakref__",
+        "inputs", "_saved", "_versions", "_out_vc", "_out_pos", "_retain", "_seq", "__weakref__",
     )
 
     _raw = False  # built-in ops: forward/backward run on ndarrays
@@ -158,13 +164,18 @@ class Function:
                 res.append((None, 0))
             elif t.grad_fn is not None:
                 # the node this input came from when we were recorded (not a later in-place op)
-                res.append((_history_before(t.grad_fn, self._ep), 0))
+                res.append((_history_before(t.grad_fn, self._seq, t), 0))
             else:
                 res.append((AccumulateGrad(t), 0))
         return tuple(res)
 
     def name(self) -> str:
         return self._name()
+
+    def _rebased_from(self, t):
+        """This node made in-place changes to ``t``: its input holding ``t`` before them (built-in
+        in-place ops take that snapshot as their first input)."""
+        return self.inputs[0]
 
     @classmethod
     def _name(cls) -> str:
@@ -213,7 +224,7 @@ class Function:
                 out = _as_array_out(ctx, out)
             if x.requires_grad and _mode.enabled:
                 ctx.inputs = (x,)
-                ctx._ep = state.epoch
+                ctx._seq = _next_seq()
                 ctx._out_vc = None
                 ctx._out_pos = -1
                 ctx._retain = None
@@ -252,7 +263,7 @@ class Function:
                 out = _as_array_out(ctx, out)
             if (ga or gb) and _mode.enabled:
                 ctx.inputs = (a if ga else None, b if gb else None)
-                ctx._ep = state.epoch
+                ctx._seq = _next_seq()
                 ctx._out_vc = None
                 ctx._out_pos = -1
                 ctx._retain = None
@@ -290,7 +301,7 @@ class Function:
             out = _as_array_out(ctx, out)
         if record and _mode.enabled:
             ctx.inputs = inputs
-            ctx._ep = state.epoch
+            ctx._seq = _next_seq()
             ctx._out_vc = None
             ctx._out_pos = -1
             ctx._retain = None
