@@ -6,6 +6,11 @@ same node add up (fan-out). The engine, not each op, sums a gradient back to its
 when broadcasting widened it. The walk uses an explicit stack, so depth is not limited by
 Python's recursion limit.
 
+``loss.backward()`` runs the nodes newest first (by ``_seq``, their creation order, kept in a
+heap): a node is made after every node whose output it uses, so by the time it is popped all
+of its gradient has arrived, with no separate pass to sort the graph. The other entry points
+sort it first (``topo_order``), since they must know the whole graph before running it.
+
 Two loops share that logic. ``run_backward``'s own loop is the fast path (``loss.backward()``:
 NumPy arrays only). ``_run_general`` handles everything else: ``create_graph=True`` (the
 gradients are Tensors and the backward formulas record a new graph, so the result can be
