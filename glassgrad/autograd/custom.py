@@ -116,6 +116,12 @@ class _CustomNode(Function):
     def set_materialize_grads(self, value: bool) -> None:
         self._materialize = bool(value)
 
+    def _saved_inputs(self) -> list:
+        saved = self._saved
+        if saved is None or saved is _FREED:
+            return []
+        return [s for s in saved if isinstance(s, _function.Tensor)]
+
     def _rebased_from(self, t):
         # the snapshot of the dirty input ``t`` was (it shares t's memory); see apply_custom
         for a in self.inputs:

@@ -94,7 +94,7 @@ class Function:
     """
 
     __slots__ = (
-        "inputs", "_saved", "_versions", "_out_vc", "_out_pos", "_retain", "_seq", "__weakref__",
+        "inputs", "_saved", "_checks", "_out_vc", "_out_pos", "_retain", "_seq", "__weakref__",
     )
 
     _raw = False  # built-in ops: forward/backward run on ndarrays
@@ -122,19 +122,15 @@ class Function:
             return _EMPTY
         if state.higher:
             return self._unpack_as_tensors()
-        versions = self._versions
-        out = []
-        for i, item in enumerate(saved):
-            v = versions[i]
-            if v is None:
-                out.append(item)
-            else:
-                if item._vc is not None and item._vc[0] != v:
-                    raise RuntimeError(_modified_msg(item, self, v))
-                out.append(item._data)
+        # what forward saved, as it saved it (arrays), once no input it came from has been
+        # changed in place since (``_checks``: (position, input Tensor, its version then))
+        for i, t, v in self._checks:
+            vc = t._vc
+            if vc is not None and vc[0] != v:
+                raise RuntimeError(_modified_msg(t, self, v))
         if self._out_vc is not None and self._out_vc[0] != 0:
             raise RuntimeError(_modified_msg(None, self, 0, self._out_vc[0]))
-        return out
+        return saved
 
     @property
     def saved_values(self):
@@ -186,21 +182,29 @@ class Function:
 
     def _unpack_as_tensors(self):
         """Saved values as Tensors for a differentiable backward (``create_graph=True``)."""
-        out = []
-        versions = self._versions
-        for i, item in enumerate(self._saved):
-            if versions[i] is not None:
-                if item._vc is not None and item._vc[0] != versions[i]:
-                    raise RuntimeError(_modified_msg(item, self, versions[i]))
-                out.append(item)
-            elif i == self._out_pos:
+        out = list(self._saved)
+        inputs = set()
+        for i, t, v in self._checks:
+            if t._vc is not None and t._vc[0] != v:
+                raise RuntimeError(_modified_msg(t, self, v))
+            out[i] = t  # an input: its Tensor, so that the new graph stays connected to it
+            inputs.add(i)
+        for i, item in enumerate(out):
+            if i in inputs:
+                continue
+            if i == self._out_pos:
                 # the op's own output, re-wrapped so that its gradient flows back through us
-                out.append(_wrap(item, True, self))
+                out[i] = _wrap(item, True, self)
             elif isinstance(item, np.ndarray):
-                out.append(_wrap(item, False, None))
-            else:
-                out.append(item)
+                out[i] = _wrap(item, False, None)
         return out
+
+    def _saved_inputs(self) -> list:
+        """The input Tensors forward saved (the glass box reads their values)."""
+        saved = self._saved
+        if saved is None or saved is _FREED:
+            return []
+        return [t for _, t, _ in self._checks]
 
     # -- applying an op ------------------------------------------------------------------------
 
@@ -354,39 +358,35 @@ def _as_array_out(ctx, out):
 
 
 def _resolve_saved(ctx, saved, raw, args, out, result):
-    """Map the arrays forward saved back to what backward needs.
+    """Note, for each array forward saved, where it came from.
 
-    An input's array becomes its Tensor (so a higher-order pass stays connected, and in-place
-    changes are caught by the version counter); the op's own output stays an array (saving its
-    Tensor would make a reference cycle) with the output's version counter kept beside it.
+    An input's array is checked against later in-place changes through its Tensor's version
+    counter (and becomes that Tensor in a higher-order pass, so the new graph stays connected);
+    the op's own output gets a version counter of its own (saving its Tensor would make a
+    reference cycle). The saved arrays themselves stay as forward saved them.
     """
-    resolved = []
-    versions = []
+    checks = []
     needed_by = ctx._saved_needed_by
-    for i, s in enumerate(saved):
+    i = 0
+    for s in saved:
         j = 0
         for r in raw:
             if s is r and args[j] is not s:  # a Tensor input (a plain scalar stays itself)
-                if needed_by is not None and needed_by[i] is not None and (
-                    ctx.inputs[needed_by[i]] is None
+                # a value that no gradient computed here uses is not checked
+                if needed_by is None or needed_by[i] is None or (
+                    ctx.inputs[needed_by[i]] is not None
                 ):
-                    resolved.append(s)  # no gradient computed here needs it: not checked
-                    versions.append(None)
-                    break
-                a = args[j]
-                resolved.append(a)
-                vc = a._vc
-                versions.append(0 if vc is None else vc[0])
+                    a = args[j]
+                    vc = a._vc
+                    checks.append((i, a, 0 if vc is None else vc[0]))
                 break
             j += 1
         else:
             if s is out:
-                ctx._out_pos = len(resolved)
+                ctx._out_pos = i
                 result._vc = ctx._out_vc = [0]
-            resolved.append(s)
-            versions.append(None)
-    ctx._saved = resolved
-    ctx._versions = versions
+        i += 1
+    ctx._checks = checks
 
 
 def op_name(cls) -> str:

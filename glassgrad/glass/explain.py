@@ -488,8 +488,8 @@ def _hints(nodes, tensors) -> _Hints:
             h.outs.setdefault(v.grad_fn, v._data)
     for n in nodes:
         saved = n._saved if isinstance(n._saved, (tuple, list)) else ()
-        for item in saved:
-            if isinstance(item, Tensor) and item.grad_fn is not None:
+        for item in n._saved_inputs():
+            if item.grad_fn is not None:
                 h.outs.setdefault(item.grad_fn, item._data)
         if 0 <= n._out_pos < len(saved):
             h.outs.setdefault(n, saved[n._out_pos])
@@ -504,6 +504,10 @@ def _hints(nodes, tensors) -> _Hints:
             c = None
             if name in ("MulBackward0", "DivBackward0") and len(saved) >= 2:
                 c = saved[pos]
+                for i, t, _ in getattr(n, "_checks", ()):
+                    if i == pos:
+                        c = t  # the saved input's Tensor, for its name
+                        break
             elif name in ("AddBackward0", "SubBackward0") and other is not None:
                 out = h.outs.get(n)
                 if out is not None:
