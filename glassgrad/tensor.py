@@ -967,19 +967,19 @@ def _binary(op, a, b):
             a = a.float()
     elif tb is _int or tb is _bool:
         try:
-            return op.apply(a, b)
+            return op._apply2(a, b)
         except OverflowError:
             # NumPy refuses e.g. uint8 + (-1); PyTorch wraps the scalar into the dtype
             if op is Pow:
                 raise RuntimeError("Integers to negative integer powers are not allowed.") from None
-            return op.apply(a, np.asarray(b, dtype=np.int64).astype(a._data.dtype))
+            return op._apply2(a, np.asarray(b, dtype=np.int64).astype(a._data.dtype))
     elif isinstance(b, np.generic):
         # a NumPy number counts as a Python number; PyTorch reads np.bool_ as a float
         return _binary(op, a, _float(b) if b.dtype.kind == "b" else b.item())
     else:
         b = _operand(b, a)
         return _binary(op, a, b)
-    return op.apply(a, b)
+    return op._apply2(a, b)
 
 
 def _floating(x):

@@ -245,44 +245,7 @@ class Function:
             # glass hooks: end
             return result
         if len(args) == 2 and not kwargs:
-            # binary ops (every arithmetic operator): the general loop below, unrolled
-            a, b = args
-            if isinstance(a, Tensor):
-                ra = a._data
-                ga = a.requires_grad
-            else:
-                ra = a
-                ga = False
-            if isinstance(b, Tensor):
-                rb = b._data
-                gb = b.requires_grad
-            else:
-                rb = b
-                gb = False
-            try:
-                out = cls.forward(ctx, ra, rb)
-            except (ValueError, IndexError, TypeError) as e:
-                raise _op_error(cls, [ra, rb], e) from None
-            if type(out) is not _ndarray:
-                out = _as_array_out(ctx, out)
-            if (ga or gb) and _mode.enabled:
-                ctx.inputs = (a if ga else None, b if gb else None)
-                ctx._seq = _next_seq()
-                ctx._out_vc = None
-                ctx._out_pos = -1
-                ctx._retain = None
-                result = _wrap(out, True, ctx)
-                saved = ctx._saved
-                if saved is not None:
-                    _resolve_saved(ctx, saved, (ra, rb), args, out, result)
-            else:
-                result = _wrap(out, False, None)
-            # glass hooks: begin
-            if state.forward_hooks:
-                for hook in state.forward_hooks:
-                    hook(ctx, args, kwargs, result)
-            # glass hooks: end
-            return result
+            return cls._apply2(args[0], args[1])
         raw = []
         inputs = []
         record = False
@@ -319,6 +282,57 @@ class Function:
         if state.forward_hooks:
             for hook in state.forward_hooks:
                 hook(ctx, args, kwargs, result)
+        # glass hooks: end
+        return result
+
+    @classmethod
+    def _apply2(cls, a, b):
+        """``apply`` for two operands (every arithmetic operator): its general loop, unrolled,
+        with the output Tensor built in place (``_wrap``'s slot assignments)."""
+        ctx = _new(cls)
+        ctx._saved = None
+        if isinstance(a, Tensor):
+            ra = a._data
+            ga = a.requires_grad
+        else:
+            ra = a
+            ga = False
+        if isinstance(b, Tensor):
+            rb = b._data
+            gb = b.requires_grad
+        else:
+            rb = b
+            gb = False
+        try:
+            out = cls.forward(ctx, ra, rb)
+        except (ValueError, IndexError, TypeError) as e:
+            raise _op_error(cls, [ra, rb], e) from None
+        if type(out) is not _ndarray:
+            out = _as_array_out(ctx, out)
+        result = _new(Tensor)
+        result._data = out
+        result._grad = None
+        result._vc = None
+        result._hooks = None
+        result._retains_grad = False
+        if (ga or gb) and _mode.enabled:
+            ctx.inputs = (a if ga else None, b if gb else None)
+            ctx._seq = _next_seq()
+            ctx._out_vc = None
+            ctx._out_pos = -1
+            ctx._retain = None
+            result.requires_grad = True
+            result.grad_fn = ctx
+            saved = ctx._saved
+            if saved is not None:
+                _resolve_saved(ctx, saved, (ra, rb), (a, b), out, result)
+        else:
+            result.requires_grad = False
+            result.grad_fn = None
+        # glass hooks: begin
+        if state.forward_hooks:
+            for hook in state.forward_hooks:
+                hook(ctx, (a, b), {}, result)
         # glass hooks: end
         return result
 
