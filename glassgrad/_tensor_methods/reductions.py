@@ -63,12 +63,16 @@ class _Reductions:
     def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
         if axis is not None:
             dim = axis
+        if dim is None and dtype is None and not keepdim:
+            return Sum.apply(self)  # the common loss.sum(): the forward's defaults
         npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
         return (Sum if dim is None else SumDim).apply(self, dim, keepdim, npd)
 
     def mean(self, dim=None, keepdim=False, dtype=None, axis=None):
         if axis is not None:
             dim = axis
+        if dim is None and dtype is None and not keepdim:
+            return Mean.apply(self)
         npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
         return (Mean if dim is None else MeanDim).apply(self, dim, keepdim, npd)
 

@@ -11,6 +11,9 @@ import numpy as np
 
 from ..autograd.function import Function, state
 
+_add_reduce = np.add.reduce
+_asarray = np.asarray
+
 
 def norm_dim(dim, ndim: int) -> int:
     """One dim in [-ndim, ndim) made non-negative, with PyTorch's error otherwise."""
@@ -87,14 +90,15 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False, dtype=None):
-        axis = _axes(dim, x.ndim)
+        axis = None if dim is None else _axes(dim, x.ndim)
         ctx.shape = x.shape
         ctx.axis = axis
         ctx.keepdim = keepdim
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64  # PyTorch sums integers and bools as int64
-        # np.add.reduce: np.sum's C core without its Python-level wrapper
-        return np.add.reduce(x, axis=axis, keepdims=keepdim, dtype=dtype)
+        # np.add.reduce: np.sum's C core without its Python-level wrapper (a full reduction
+        # gives a NumPy scalar: made an array here, one C call)
+        return _asarray(_add_reduce(x, axis, dtype, None, keepdim))
 
     @staticmethod
     def backward(ctx, g):
@@ -149,7 +153,7 @@ class Mean(Function):
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
                 f"point or complex dtype. Got: {x.dtype.name.capitalize()}"
             )
-        axis = _axes(dim, x.ndim)
+        axis = None if dim is None else _axes(dim, x.ndim)
         ctx.shape = x.shape
         ctx.axis = axis
         ctx.keepdim = keepdim
@@ -163,7 +167,7 @@ class Mean(Function):
             y = np.mean(x, axis=axis, keepdims=keepdim, dtype=dtype)
             n = (x.size // y.size) if y.size else 0
         ctx.n = n
-        return y
+        return _asarray(y)  # a full reduction's NumPy scalar as an array
 
     @staticmethod
     def backward(ctx, g):
