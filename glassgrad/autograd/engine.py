@@ -30,6 +30,7 @@ import numpy as np
 
 from . import function as _function
 from .function import _FREED, state
+from .function import set_higher as _set_higher
 from .grad_mode import _mode
 
 _array = np.array
@@ -140,8 +141,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             _add_to_node(grads, fn, t, g)
 
     prev_higher = state.higher
+    if prev_higher:  # a backward inside a differentiable one (from a hook)
+        _set_higher(False)
     prev_mode = _mode.enabled
-    state.higher = False
     _mode.enabled = False
     bhooks = state.backward_hooks
     hooked = None  # leaves with hooks (made on the first one): see _HookedLeaves
@@ -208,7 +210,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
         if hooked is not None:
             hooked.deliver_rest()
     finally:
-        state.higher = prev_higher
+        if prev_higher:
+            _set_higher(True)
         _mode.enabled = prev_mode
 
 
@@ -265,9 +268,8 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
                 node_targets.setdefault(t.grad_fn, []).append((i, t))
         needed = _needed_nodes(order, leaf_targets, node_targets)
 
-    prev_higher = state.higher
+    prev_higher = _set_higher(create_graph)
     prev_mode = _mode.enabled
-    state.higher = create_graph
     _mode.enabled = create_graph
     bhooks = state.backward_hooks
     pending = {}  # leaves: summed first, so that their hooks run once on the total
@@ -337,7 +339,7 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
             else:
                 _capture_leaf(t, g, leaf_targets, results)
     finally:
-        state.higher = prev_higher
+        _set_higher(prev_higher)
         _mode.enabled = prev_mode
     return results
 

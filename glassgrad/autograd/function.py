@@ -63,6 +63,7 @@ _next_seq = itertools.count(1).__next__
 _ndarray = np.ndarray
 _add_reduce = np.add.reduce
 _asarray = np.asarray
+_empty = np.empty
 
 
 def _bind(tensor_cls, wrap) -> None:
@@ -140,14 +141,9 @@ class Function:
     def needs_input_grad(self) -> tuple:
         return tuple(t is not None for t in self.inputs)
 
-    @property
-    def ns(self):
-        """The namespace backward formulas call functions through: NumPy-like or glassgrad."""
-        if state.higher:
-            from ..ops import tensor_ns
-
-            return tensor_ns
-        return array_ns
+    # the namespace backward formulas call functions through: NumPy-like (``array_ns``), or
+    # glassgrad's (``tensor_ns``) while a ``create_graph=True`` backward runs (set_higher)
+    ns = None  # bound to array_ns at the end of this module
 
     @property
     def next_functions(self) -> tuple:
@@ -525,7 +521,7 @@ class _ArrayNS:
     def expand(x, shape):
         # a filled array rather than np.broadcast_to: two C calls instead of Python-level
         # stride tricks, and the result is writable like any other gradient
-        out = np.empty(shape, dtype=x.dtype)
+        out = _empty(shape, x.dtype)
         out[...] = x
         return out
 
@@ -621,6 +617,21 @@ class _ArrayNS:
 
 
 array_ns = _ArrayNS
+Function.ns = array_ns
+
+
+def set_higher(flag: bool) -> bool:
+    """Start (or end) a differentiable backward: ``saved_tensors`` hands out Tensors and
+    ``ctx.ns`` is glassgrad's namespace while it runs. Returns the previous setting."""
+    prev = state.higher
+    state.higher = flag
+    if flag:
+        from ..ops import tensor_ns
+
+        Function.ns = tensor_ns
+    else:
+        Function.ns = array_ns
+    return prev
 
 
 from .custom import once_differentiable  # noqa: F401  (torch.autograd.function.once_differentiable)

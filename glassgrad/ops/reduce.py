@@ -63,11 +63,6 @@ def _keep(g, shape, axis, ns):
     return g
 
 
-def _expand_back(g, shape, axis, keepdim, ns):
-    """Undo a reduction: ``g`` broadcast back to the input's ``shape``."""
-    return ns.expand(_keep(g, shape, axis, ns), shape)
-
-
 def _count(shape, axis) -> int:
     """How many input elements each output element reduces (N)."""
     if axis is None:
@@ -102,7 +97,8 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return _expand_back(g, ctx.shape, ctx.axis, ctx.keepdim, ctx.ns)
+        ns = ctx.ns
+        return ns.expand(_keep(g, ctx.shape, ctx.axis, ns), ctx.shape)
 
 
 class SumDim(Sum):
@@ -171,7 +167,8 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return _expand_back(g / ctx.n, ctx.shape, ctx.axis, ctx.keepdim, ctx.ns)
+        ns = ctx.ns
+        return ns.expand(_keep(g / ctx.n, ctx.shape, ctx.axis, ns), ctx.shape)
 
 
 class MeanDim(Mean):
