@@ -8,6 +8,9 @@ from __future__ import annotations
 import functools
 
 
+_new = object.__new__
+
+
 class _mode:  # noqa: N801
     enabled = True
 
@@ -19,6 +22,7 @@ def is_grad_enabled() -> bool:
 class _GradModeContext:
     """Base for the context managers; each one also works as a decorator."""
 
+    __slots__ = ("_prev", "__dict__")  # __dict__: functools.wraps-style attributes stay allowed
     _target = True
 
     def __enter__(self):
@@ -26,7 +30,7 @@ class _GradModeContext:
         _mode.enabled = self._target
         return None
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         _mode.enabled = self._prev
         return False
 
@@ -44,7 +48,7 @@ class _NoParamDecorator(_GradModeContext):
 
     def __new__(cls, orig_func=None):
         if orig_func is None:
-            return super().__new__(cls)
+            return _new(cls)  # object.__new__: `with no_grad():` runs once per training step
         return cls()(orig_func)
 
 
