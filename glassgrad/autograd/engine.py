@@ -134,11 +134,14 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
         fn = t.grad_fn
         if fn is None:
             leaf_roots.append((t, g))
-        else:
-            if fn not in grads:
-                _heappush(ready, (-fn._seq, fn))
-                root_fns.append(fn)
-            _add_to_node(grads, fn, t, g)
+            continue
+        if fn not in grads:
+            _heappush(ready, (-fn._seq, fn))
+            root_fns.append(fn)
+            if fn._nout == 1:
+                grads[fn] = g
+                continue
+        _add_to_node(grads, fn, t, g)
 
     prev_higher = state.higher
     if prev_higher:  # a backward inside a differentiable one (from a hook)

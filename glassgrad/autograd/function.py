@@ -371,7 +371,10 @@ def _as_array_out(ctx, out):
     arr = _asarray(out)
     saved = ctx._saved
     if saved is not None:
-        ctx._saved = tuple(arr if s is out else s for s in saved)
+        for s in saved:
+            if s is out:
+                ctx._saved = tuple(arr if s is out else s for s in saved)
+                break
     return arr
 
 
