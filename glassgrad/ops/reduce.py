@@ -98,7 +98,9 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, g):
         ns = ctx.ns
-        return ns.expand(_keep(g, ctx.shape, ctx.axis, ns), ctx.shape)
+        if ctx.axis is not None:  # a full reduction's g broadcasts as it is
+            g = _keep(g, ctx.shape, ctx.axis, ns)
+        return ns.expand(g, ctx.shape)
 
 
 class SumDim(Sum):
@@ -168,7 +170,10 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, g):
         ns = ctx.ns
-        return ns.expand(_keep(g / ctx.n, ctx.shape, ctx.axis, ns), ctx.shape)
+        g = g / ctx.n
+        if ctx.axis is not None:
+            g = _keep(g, ctx.shape, ctx.axis, ns)
+        return ns.expand(g, ctx.shape)
 
 
 class MeanDim(Mean):
