@@ -329,7 +329,7 @@ class Function:
             result.grad_fn = ctx
             saved = ctx._saved
             if saved is not None:
-                _resolve_saved(ctx, saved, (ra, rb), (a, b), out, result)
+                _resolve_saved2(ctx, saved, ra, rb, a, b, out, result)
         else:
             result.requires_grad = False
             result.grad_fn = None
@@ -406,6 +406,27 @@ def _resolve_saved(ctx, saved, raw, args, out, result):
             if s is out:
                 ctx._out_pos = i
                 result._vc = ctx._out_vc = [0]
+        i += 1
+    ctx._checks = checks
+
+
+def _resolve_saved2(ctx, saved, ra, rb, a, b, out, result):
+    """``_resolve_saved`` for a two-operand op, without the loop over the operands."""
+    checks = []
+    needed_by = ctx._saved_needed_by
+    i = 0
+    for s in saved:
+        if s is ra and a is not ra:
+            if needed_by is None or needed_by[i] is None or ctx.inputs[needed_by[i]] is not None:
+                vc = a._vc
+                checks.append((i, a, 0 if vc is None else vc[0]))
+        elif s is rb and b is not rb:
+            if needed_by is None or needed_by[i] is None or ctx.inputs[needed_by[i]] is not None:
+                vc = b._vc
+                checks.append((i, b, 0 if vc is None else vc[0]))
+        elif s is out:
+            ctx._out_pos = i
+            result._vc = ctx._out_vc = [0]
         i += 1
     ctx._checks = checks
 
