@@ -270,18 +270,26 @@ class Function:
             raise _op_error(cls, raw, e) from None
         if type(out) is not _ndarray:
             out = _as_array_out(ctx, out)
+        result = _new(Tensor)  # _wrap, inlined
+        result._data = out
+        result._grad = None
+        result._vc = None
+        result._hooks = None
+        result._retains_grad = False
         if record and _mode.enabled:
             ctx.inputs = inputs
             ctx._seq = _next_seq()
             ctx._out_vc = None
             ctx._out_pos = -1
             ctx._retain = None
-            result = _wrap(out, True, ctx)
+            result.requires_grad = True
+            result.grad_fn = ctx
             saved = ctx._saved
             if saved is not None:
                 _resolve_saved(ctx, saved, raw, args, out, result)
         else:
-            result = _wrap(out, False, None)
+            result.requires_grad = False
+            result.grad_fn = None
         # glass hooks: begin
         if state.forward_hooks:
             for hook in state.forward_hooks:
@@ -626,9 +634,7 @@ class _ArrayNS:
     def cat(parts, dim):
         return np.concatenate(parts, axis=dim)
 
-    @staticmethod
-    def matmul(a, b):
-        return np.matmul(a, b)
+    matmul = staticmethod(np.matmul)  # the ufunc itself: no wrapper frame per call
 
     @staticmethod
     def astype(x, like):
