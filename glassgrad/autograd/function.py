@@ -396,8 +396,7 @@ def _resolve_saved(ctx, saved, raw, args, out, result):
     """
     checks = []
     needed_by = ctx._saved_needed_by
-    i = 0
-    for s in saved:
+    for i, s in enumerate(saved):
         j = 0
         for r in raw:
             if s is r and args[j] is not s:  # a Tensor input (a plain scalar stays itself)
@@ -414,7 +413,6 @@ def _resolve_saved(ctx, saved, raw, args, out, result):
             if s is out:
                 ctx._out_pos = i
                 result._vc = ctx._out_vc = [0]
-        i += 1
     ctx._checks = checks
 
 
@@ -422,8 +420,7 @@ def _resolve_saved2(ctx, saved, ra, rb, a, b, out, result):
     """``_resolve_saved`` for a two-operand op, without the loop over the operands."""
     checks = []
     needed_by = ctx._saved_needed_by
-    i = 0
-    for s in saved:
+    for i, s in enumerate(saved):
         if s is ra and a is not ra:
             if needed_by is None or needed_by[i] is None or ctx.inputs[needed_by[i]] is not None:
                 vc = a._vc
@@ -435,7 +432,6 @@ def _resolve_saved2(ctx, saved, ra, rb, a, b, out, result):
         elif s is out:
             ctx._out_pos = i
             result._vc = ctx._out_vc = [0]
-        i += 1
     ctx._checks = checks
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 
-
 _new = object.__new__
 
 
@@ -22,7 +21,7 @@ def is_grad_enabled() -> bool:
 class _GradModeContext:
     """Base for the context managers; each one also works as a decorator."""
 
-    __slots__ = ("_prev", "__dict__")  # __dict__: functools.wraps-style attributes stay allowed
+    __slots__ = ("__dict__", "_prev")  # __dict__: inference_mode keeps its own _target
     _target = True
 
     def __enter__(self):
