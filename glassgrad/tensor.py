@@ -560,13 +560,21 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
 
     # -- arithmetic (operators call op classes; dtype promotion follows PyTorch) ---------------
 
+    # each operator goes straight to its op when both operands are Tensors of one dtype (the
+    # common case: nothing to promote), else through _binary's promotion rules
+
     def __add__(self, other):
+        if other.__class__ is Tensor and other._data.dtype is self._data.dtype:
+            return Add._apply2(self, other)
         return _binary(Add, self, other)
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        if self._data.dtype.kind == "b" or _is_bool(other):
+        dt = self._data.dtype
+        if other.__class__ is Tensor and other._data.dtype is dt and dt.kind != "b":
+            return Sub._apply2(self, other)
+        if dt.kind == "b" or _is_bool(other):
             raise _bool_sub_error(self, other)
         return _binary(Sub, self, other)
 
@@ -578,11 +586,16 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         return _binary(RSub, self, other)
 
     def __mul__(self, other):
+        if other.__class__ is Tensor and other._data.dtype is self._data.dtype:
+            return Mul._apply2(self, other)
         return _binary(Mul, self, other)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
+        dt = self._data.dtype
+        if other.__class__ is Tensor and other._data.dtype is dt and dt.kind == "f":
+            return Div._apply2(self, other)
         if self._data.dtype.kind != "f" and (
             not isinstance(other, Tensor) or other._data.dtype.kind != "f"
         ) and not isinstance(other, _float):
@@ -622,6 +635,8 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
 
     def __pow__(self, other):
         if type(other) is _int or type(other) is _float:
+            if self._data.dtype.kind == "f":
+                return Pow._apply2(self, other)  # a float tensor: nothing to promote
             return _binary(Pow, self, other)
         return _binary(PowTensor, self, other)
 
