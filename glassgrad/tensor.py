@@ -506,7 +506,11 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         if gradient is None and retain_graph is None and not create_graph and inputs is None \
                 and self.grad_fn is not None and self._data.size == 1:
             # the common `loss.backward()`: skip the general argument handling
-            _engine.run_backward((self,), (_ones_like_scalar(self._data),))
+            data = self._data
+            one = _ONES.get((data.shape, data.dtype))
+            if one is None:
+                one = _ones_like_scalar(data)
+            _engine.run_backward((self,), (one,))
             return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
