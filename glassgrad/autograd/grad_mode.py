@@ -10,8 +10,17 @@ import functools
 _new = object.__new__
 
 
-class _mode:  # noqa: N801
-    enabled = True
+class _GradMode:
+    """Whether ops record the graph: ``_mode.enabled``, read on every op (an instance slot, which
+    Python 3.11 reads faster than a class attribute)."""
+
+    __slots__ = ("enabled",)
+
+    def __init__(self):
+        self.enabled = True
+
+
+_mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
