@@ -917,7 +917,6 @@ def _inplace_on_view(view, view_fn) -> None:
         # snapshots as edges: later rebases of these live tensors must not reroute this node
         old_base = _wrap(b, base.requires_grad, base.grad_fn)
         new_view = _wrap(view._data, True, view.grad_fn)
-        _function.state.epoch += 1
         scatter = ViewScatter.apply(old_base, new_view, region, keep)
         base_fn = base.grad_fn
         base.grad_fn = scatter.grad_fn

@@ -7,7 +7,6 @@ import builtins
 import numpy as np
 
 from .. import _dtype
-from ..autograd import function as _function
 from ..autograd.grad_mode import _mode
 from ..ops.indexing import (
     CopySlices,
@@ -116,7 +115,6 @@ class _Indexing:
             old = _wrap(self._data, self.requires_grad, self.grad_fn)
             if not isinstance(value, Tensor):
                 value = _wrap(v_data.astype(self._data.dtype, copy=False), False, None)
-            _function.state.epoch += 1  # a rebase: earlier consumers keep the old history
             res = (IndexPut if advanced else CopySlices).apply(old, value, key)
             # the node keeps no reference to this tensor's memory, so writing into it is safe
             np.copyto(self._data, res._data)
@@ -385,9 +383,12 @@ class _Indexing:
     def _take(self, res):
         """Become ``res`` in place (an in-place op recorded as its out-of-place version)."""
         np.copyto(self._data, res._data)
+        view_fn = self.grad_fn
         self.grad_fn = res.grad_fn
         self.requires_grad = True
         _counter(self)[0] += 1
+        if view_fn is not None and view_fn.inputs:
+            _inplace_on_view(self, view_fn)  # a view: its base records the change too
         return self
 
 

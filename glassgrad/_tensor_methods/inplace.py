@@ -62,7 +62,8 @@ class _InPlace:
                 old._oidx = self._oidx  # which output of a multi-output node it was
             # nodes recorded so far keep routing this tensor's gradient to its old history
             # (the engine follows ``_seq``); only later consumers see the in-place node
-            _function.state.epoch += 1
+            if other is self:
+                other = old  # x.add_(x): the operand is x before the change, not the node itself
             res = op.apply(old, other, *extra)
             out = res._data
             if out.shape != self._data.shape:

@@ -152,8 +152,6 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     _mode.enabled = False
     bhooks = state.backward_hooks
     hooked = None  # leaves with hooks (made on the first one): see _HookedLeaves
-    # history checks are needed only once some recorded in-place op has rebased a tensor
-    rebased = state.epoch != 0
     try:
         for t, g in leaf_roots:
             _deliver_leaf(t, g, False, Tensor, _wrap)
@@ -181,7 +179,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 if gi.dtype is not data.dtype and gi.dtype != data.dtype:
                     gi = gi.astype(data.dtype)
                 fn = t.grad_fn
-                if rebased and fn is not None and fn._seq > node._seq:
+                # a node newer than this one: an in-place op rebased t after we saw it
+                if fn is not None and fn._seq > node._seq:
                     fn = _history_before(fn, node._seq, t)
                 if fn is not None:
                     if fn._nout == 1:
@@ -211,7 +210,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                         hooked = _HookedLeaves(topo_order(root_fns), False, Tensor, _wrap)
                     hooked.add(t, gi)
             if hooked is not None and hooked.ready:
-                hooked.deliver_ready()
+                hooked.deliver_ready(node)
         if hooked is not None:
             hooked.deliver_rest()
     finally:
@@ -335,7 +334,7 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
                 else:
                     _add_to_node(grads, fn, t, gi)
             if hooked is not None and hooked.ready:
-                hooked.deliver_ready()
+                hooked.deliver_ready(node)
         if hooked is not None:
             hooked.deliver_rest()
         for t, g in pending.values():
@@ -354,9 +353,11 @@ class _HookedLeaves:
 
     A leaf's gradient is summed until every edge into it has delivered, so its hooks run once,
     on the total, as soon as it is complete (PyTorch runs a ready AccumulateGrad before any
-    other node). Leaves a node completes together are delivered in reverse input order (a
-    Linear's bias before its weight, as PyTorch's addmm + transpose order them); edges that
-    never deliver (a branch without gradient) leave their leaf to the end of the backward.
+    other node). Leaves that one node completes together become ready together in PyTorch's
+    priority queue with equal priorities, and come out in binary-heap order (``_heap_order``);
+    an op whose PyTorch graph reaches some inputs through an extra node (Linear's weight, via
+    TBackward0) lists them in ``_torch_leaf_groups``, delivered group by group. Edges that never
+    deliver (a branch without gradient) leave their leaf to the end of the backward.
     """
 
     __slots__ = ("Tensor", "counts", "create_graph", "pending", "ready", "wrap")
@@ -382,17 +383,53 @@ class _HookedLeaves:
         if left <= 0:
             self.ready.append(self.pending.pop(key))
 
-    def deliver_ready(self):
+    def deliver_ready(self, node=None):
         ready = self.ready
         self.ready = []
-        for t, g in reversed(ready):
-            _deliver_leaf(t, g, self.create_graph, self.Tensor, self.wrap)
+        groups = [ready]
+        spec = getattr(node, "_torch_leaf_groups", None)
+        if spec is not None and len(ready) > 1:
+            inputs = node.inputs
+            where = {}
+            for i, t in enumerate(inputs):
+                if t is not None:
+                    where.setdefault(id(t), i)
+            groups = [[item for i in group for item in ready if where.get(id(item[0])) == i]
+                      for group in spec]
+            placed = {id(item[0]) for group in groups for item in group}
+            groups.append([item for item in ready if id(item[0]) not in placed])
+        for group in groups:
+            for t, g in _heap_order(group):
+                _deliver_leaf(t, g, self.create_graph, self.Tensor, self.wrap)
 
     def deliver_rest(self):
         self.deliver_ready()
         for t, g in self.pending.values():
             _deliver_leaf(t, g, self.create_graph, self.Tensor, self.wrap)
         self.pending = {}
+
+
+class _Tie:
+    """A heap entry equal to every other: only the heap's own moves decide the order."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item):
+        self.item = item
+
+    def __lt__(self, other):
+        return False
+
+
+def _heap_order(items):
+    """The order equal-priority items pushed in this order leave a binary heap (PyTorch's
+    std::priority_queue and heapq move equal entries alike): [0, 2, 1, 3] for four."""
+    if len(items) < 3:
+        return items
+    heap = []
+    for item in items:
+        _heappush(heap, _Tie(item))
+    return [_heappop(heap).item for _ in range(len(items))]
 
 
 def _pend(pending, t, g):

@@ -41,13 +41,10 @@ class _State:
 
     # an instance with slots, not class attributes: Python 3.11 specializes an instance's slot
     # reads, while every read of a class attribute takes the generic lookup (once per op here)
-    __slots__ = ("anomaly", "backward_hooks", "epoch", "forward_hooks", "higher")
+    __slots__ = ("anomaly", "backward_hooks", "forward_hooks", "higher")
 
     def __init__(self):
         self.higher = False
-        # bumped by every recorded in-place op (a tensor's history rebased onto a newer node):
-        # until then the engine need not check, per edge, which of a tensor's histories a node saw
-        self.epoch = 0
         self.forward_hooks = []
         self.backward_hooks = []
         self.anomaly = False

@@ -17,7 +17,6 @@ import warnings
 
 import numpy as np
 
-from ..autograd import function as _function
 from ..autograd.grad_mode import _mode
 from ..ops import nnops
 from ..random import _rng
@@ -222,7 +221,6 @@ def _activation(fn, input: Tensor, inplace: bool) -> Tensor:
     input._check_inplace()
     if _mode.enabled and input.requires_grad:
         old = _wrap(input._data.copy(), True, input.grad_fn)
-        _function.state.epoch += 1  # a rebase: earlier consumers keep the old history
         out = fn(old)
         np.copyto(input._data, out._data)
         input.grad_fn = out.grad_fn

@@ -43,6 +43,9 @@ class Linear(Function):
     __slots__ = ()
     _raw = True
     node_name = "AddmmBackward0"
+    # PyTorch's graph: addmm(bias, x, weight.t()), the weight behind a TBackward0 node, so hooks
+    # on the leaves see bias and x first, then weight
+    _torch_leaf_groups = ((2, 0), (1,))
 
     @staticmethod
     def forward(ctx, x, w, b=None):
@@ -79,6 +82,7 @@ class LinearNoBias(Linear):
 
     __slots__ = ()
     node_name = "MmBackward0"
+    _torch_leaf_groups = ((0,), (1,))  # mm(x, weight.t())
 
 
 # -- activations ---------------------------------------------------------------------------------
