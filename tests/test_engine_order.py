@@ -8,8 +8,8 @@ torch and in glassgrad and compare: every leaf's ``.grad`` (rtol 1e-10, float64)
 gradients, the order tensor hooks fire in, and whether a "modified by an inplace operation"
 error (or any other error) is raised, at the same step.
 
-Tests named ``test_mismatch_*`` pin down mismatches with torch found by this file (see the
-docstring of each); they are expected to fail until glassgrad is fixed.
+Tests named ``test_mismatch_*`` pin down mismatches with torch found by this file that are still
+open (see the docstring of each): strict xfails, which fail the run once glassgrad is fixed.
 """
 
 from __future__ import annotations
@@ -56,13 +56,6 @@ class Lib:
 TORCH = Lib(torch)
 GG = Lib(gg)
 
-# One recorded in-place op before any test: the fast path checks histories only once some
-# in-place op has said so, and ops recorded through ``_take`` (relu_, tanh_, masked_fill_ ...)
-# do not (test_mismatch_first_inplace_of_process_without_epoch runs that case in a fresh
-# process). Without this, the in-place tests here would depend on which test ran first.
-_warm = gg.ones(1, requires_grad=True) * 1
-_warm.add_(1.0)
-del _warm
 
 
 def _bshape(a, b):
@@ -200,10 +193,6 @@ def make_program(seed, n_ops=24, inplace=False, n_leaves=4):
                     continue
                 step = ("inplace", f, t, o, int(rng.integers(0, 3)))
             else:
-                if kinds[t] == "view" and f in ("relu_", "tanh_", "exp_"):
-                    # these do not rebase the view's base: see
-                    # test_mismatch_unary_inplace_on_view_leaves_base_history
-                    f = "smul_"
                 step = ("inplace", f, t)
             prog.append(step)
             if f in ("relu_", "frelu_", "tanh_", "exp_"):
@@ -448,9 +437,9 @@ def _random_hooks(P, seed):
     rng = np.random.default_rng(seed)
     n = len(P["shapes"])
     nl = len(P["leaves"])
-    # intermediates (some twice) and ONE leaf: the order of several leaves made ready by the
-    # same node is a separate mismatch (test_mismatch_hook_order_leaves_ready_together)
-    hooks = sorted(set(rng.integers(nl, n, 8).tolist())) + [seed % nl] + \
+    # intermediates (some twice) and every leaf (leaves made ready by the same node: see
+    # test_hook_order_leaves_ready_together)
+    hooks = sorted(set(rng.integers(nl, n, 8).tolist())) + list(range(nl)) + \
         rng.integers(nl, n, 2).tolist()
     retain = sorted(set(rng.integers(nl, n, 4).tolist()))
     return hooks, retain
@@ -575,8 +564,8 @@ def test_hook_order_handwritten(build, leaf):
 
 
 @pytest.mark.parametrize("build", [b for b, names in HANDWRITTEN if len(names) > 1])
-def test_mismatch_hook_order_handwritten_all_leaves(build):
-    """MISMATCH (see test_mismatch_hook_order_leaves_ready_together): every leaf hooked."""
+def test_hook_order_handwritten_all_leaves(build):
+    """Every leaf hooked (see test_hook_order_leaves_ready_together)."""
     ot, _ = _hooked(torch, build)
     og, _ = _hooked(gg, build)
     assert og == ot
@@ -603,24 +592,18 @@ def _stack_ready_together(T, n):
     return order
 
 
-def test_mismatch_hook_order_leaves_ready_together():
-    """MISMATCH: leaves whose last gradient comes from the same node (here AddBackward0 for a
-    and b) run their hooks in torch in its ready queue's order. AccumulateGrad nodes all have
-    the same priority, so that is std::priority_queue's order for equal keys: two leaves in
-    input order (torch: ['a', 'b']); glassgrad's _HookedLeaves.deliver_ready reverses them
-    (['b', 'a']). be07b0a (before the heap engine) gave ['a', 'b'] here: a regression.
-    (Un-reversing fixes this and the stacks of 2 and 3 but breaks test_hooks.py's Linear case,
-    where torch's bias comes first because its weight goes through a separate TBackward0.)
-    """
+def test_hook_order_leaves_ready_together():
+    """Leaves whose last gradient comes from the same node (here AddBackward0 for a and b) run
+    their hooks in torch's ready-queue order: AccumulateGrad nodes all have the same priority,
+    so that is std::priority_queue's order for equal keys (torch: ['a', 'b']). Found as a
+    regression of the heap engine (it gave ['b', 'a'])."""
     assert _ready_together(gg) == _ready_together(torch)
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
-def test_mismatch_hook_order_stack_of_leaves(n):
-    """MISMATCH: torch.stack of n hooked leaves: torch fires [0, 1], [0, 1, 2], [0, 2, 1, 3],
-    [0, 2, 4, 1, 3], [0, 2, 5, 4, 1, 3] (binary-heap order for equal priorities); glassgrad
-    fires them in reverse input order, [n-1, ..., 0] (main, before the heap engine, did too).
-    """
+def test_hook_order_stack_of_leaves(n):
+    """torch.stack of n hooked leaves: torch fires [0, 1], [0, 1, 2], [0, 2, 1, 3],
+    [0, 2, 4, 1, 3], [0, 2, 5, 4, 1, 3] (binary-heap order for equal priorities)."""
     assert _stack_ready_together(gg, n) == _stack_ready_together(torch, n)
 
 
@@ -866,30 +849,27 @@ def _fresh(lib, op):
 
 @pytest.mark.parametrize("op", ["x.add_(1.0)", "x[0] = 5.0"])
 def test_first_inplace_of_process(op):
-    """In a fresh process the engine skips history checks until an in-place op says so."""
+    """The first in-place op of a fresh process: earlier consumers keep the old history."""
     assert _fresh("gg", op) == _fresh("torch", op)
 
 
 @pytest.mark.parametrize("op", ["x.relu_()", "x.tanh_()",
                                 "x.masked_fill_(T.tensor([True, False, True]), 0.0)"])
-def test_mismatch_first_inplace_of_process_without_epoch(op):
-    """MISMATCH: in-place ops recorded through ``_take`` (``relu_``, ``tanh_``, ``exp_``, ...
-    ``_inplace_from``, and ``masked_fill_``) rebase the tensor without bumping
-    ``state.epoch``. If no other in-place op ran before in the process, ``run_backward`` skips
-    ``_history_before`` and routes the earlier consumer's gradient into the in-place node, which
-    then runs twice: "Trying to backward through the graph a second time" (torch: a gradient).
-    """
+def test_first_inplace_of_process_recorded_through_take(op):
+    """In-place ops recorded through ``_take`` (``relu_``, ``tanh_``, ``masked_fill_`` ...) as
+    the first in-place op of a process: an earlier consumer's gradient must go to the old
+    history (the engine once skipped that check until some other in-place op had run, and the
+    in-place node ran twice: "Trying to backward through the graph a second time")."""
     assert _fresh("gg", op) == _fresh("torch", op)
 
 
-# -- mismatches with torch found by the random programs above (minimal reproducers) --------------
+# -- mismatches with torch found by the random programs above (minimal reproducers); the ones
+# -- still open are strict xfails: each starts to pass (and fails the run) once fixed
 
 
-def test_mismatch_inplace_with_itself_as_other():
-    """MISMATCH (also on main): ``x.add_(x)`` then backward never ends. The in-place node's
-    second input is ``x`` itself, whose grad_fn is now that same node (equal ``_seq``, so no
-    history lookup): its gradient is pushed back into the node forever. torch: [2.0, 2.0].
-    """
+def test_inplace_with_itself_as_other():
+    """``x.add_(x)`` then backward: the operand is x before the change (it once was the
+    in-place node's own output, and backward never ended). torch: [2.0, 2.0]."""
     body = """
         a = T.tensor([1.0, 2.0], dtype=T.float64, requires_grad=True)
         x = a * 1
@@ -908,6 +888,7 @@ def _err_or_grad(T, build):
         return _kind(e)
 
 
+@pytest.mark.xfail(strict=True, reason="known gap: tanh_/exp_/relu_ are recorded on a copy, so a later in-place change of their saved output is not caught")
 def test_mismatch_no_error_after_inplace_that_saves_its_output():
     """MISMATCH (also on main): ``x.tanh_(); x.exp_()``: TanhBackward0 saved its output ``x``,
     which exp_ then changes, so torch raises "one of the variables needed for gradient
@@ -927,6 +908,7 @@ def test_mismatch_no_error_after_inplace_that_saves_its_output():
     assert _err_or_grad(gg, build) == "inplace-modified"
 
 
+@pytest.mark.xfail(strict=True, reason="known gap: a view made before its base changed in place keeps its old history")
 def test_mismatch_view_used_after_base_changed_in_place():
     """MISMATCH (also on main): a view made before its base changed in place, used after.
     torch regenerates the view's grad_fn from the base's new history: a.grad =
@@ -946,11 +928,9 @@ def test_mismatch_view_used_after_base_changed_in_place():
 
 
 @pytest.mark.parametrize("op", ["exp_", "tanh_", "sqrt_"])
-def test_mismatch_unary_inplace_on_view_leaves_base_history(op):
-    """MISMATCH (also on main): ``v = x[1:]; v.exp_()`` changes ``x``'s values but not its
-    history: ops recorded through ``_inplace_from``/``_take`` skip ``_inplace_on_view``.
-    torch: a.grad = [1, e^2, e^3] for exp_; glassgrad: [1, 1, 1].
-    """
+def test_unary_inplace_on_view_updates_base_history(op):
+    """``v = x[1:]; v.exp_()`` changes ``x``'s values and its history (torch: a.grad =
+    [1, e^2, e^3] for exp_; ops recorded through ``_take`` once skipped the base: [1, 1, 1])."""
     def build(T):
         a = T.tensor([1.0, 2.0, 3.0], dtype=T.float64, requires_grad=True)
         x = a * 1
@@ -962,6 +942,7 @@ def test_mismatch_unary_inplace_on_view_leaves_base_history(op):
     np.testing.assert_allclose(_err_or_grad(gg, build), _err_or_grad(torch, build), rtol=RTOL)
 
 
+@pytest.mark.xfail(strict=True, reason="known gap: an in-place op on a view of a leaf that requires grad is not refused")
 def test_mismatch_inplace_on_view_of_leaf():
     """MISMATCH (also on main): torch refuses ``a[:1].mul_(2)`` for a leaf ``a`` that requires
     grad ("a view of a leaf Variable that requires grad is being used in an in-place
@@ -975,6 +956,7 @@ def test_mismatch_inplace_on_view_of_leaf():
     assert _err_or_grad(gg, build) == "leaf-inplace"
 
 
+@pytest.mark.xfail(strict=True, reason="known gap: an in-place op with a grad-requiring operand on a view of a no-grad tensor does not give the base a history")
 def test_mismatch_inplace_on_nograd_view():
     """MISMATCH (also on main): ``v = c[1:]; v.mul_(a)`` with ``c`` not requiring grad and
     ``a`` requiring it: torch rebases ``c`` (c.requires_grad becomes True, grad_fn
