@@ -20,6 +20,10 @@ _BCE_EPS = float(np.float32(1e-12))
 
 def _reduce(loss, reduction):
     if reduction == "mean":
+        if loss.size and loss.dtype.char in "fd":
+            # np.mean's own arithmetic (a sum in the loss's dtype, then one division) without
+            # its Python-level wrapper; float16 keeps np.mean, which sums in float32
+            return np.asarray(np.add.reduce(loss, None) / loss.size)
         return np.mean(loss)
     if reduction == "sum":
         return np.sum(loss)
