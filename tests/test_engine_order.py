@@ -72,7 +72,7 @@ def make_program(seed, n_ops=24, inplace=False, n_leaves=4):
     shapes = [SHAPES[int(rng.integers(0, 4))] if i else (3, 4) for i in range(n_leaves)]
     leaf_vals = [rng.uniform(-1.0, 1.0, s) for s in shapes]
     # leaf / nograd / grad / view (of a grad tensor) / leafview / nogradview (never changed in
-    # place: see test_mismatch_inplace_on_view_of_leaf, test_mismatch_inplace_on_nograd_view)
+    # place: see test_inplace_on_view_of_leaf_is_refused, test_mismatch_inplace_on_nograd_view)
     kinds = {i: "leaf" for i in range(n_leaves)}
     prog = []
     hub = None
@@ -888,7 +888,9 @@ def _err_or_grad(T, build):
         return _kind(e)
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: tanh_/exp_/relu_ are recorded on a copy, so a later in-place change of their saved output is not caught")
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap: tanh_/exp_/relu_ are recorded on a copy, so a later in-place change "
+    "of their saved output is not caught"))
 def test_mismatch_no_error_after_inplace_that_saves_its_output():
     """MISMATCH (also on main): ``x.tanh_(); x.exp_()``: TanhBackward0 saved its output ``x``,
     which exp_ then changes, so torch raises "one of the variables needed for gradient
@@ -908,7 +910,8 @@ def test_mismatch_no_error_after_inplace_that_saves_its_output():
     assert _err_or_grad(gg, build) == "inplace-modified"
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: a view made before its base changed in place keeps its old history")
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap: a view made before its base changed in place keeps its old history"))
 def test_mismatch_view_used_after_base_changed_in_place():
     """MISMATCH (also on main): a view made before its base changed in place, used after.
     torch regenerates the view's grad_fn from the base's new history: a.grad =
@@ -942,11 +945,10 @@ def test_unary_inplace_on_view_updates_base_history(op):
     np.testing.assert_allclose(_err_or_grad(gg, build), _err_or_grad(torch, build), rtol=RTOL)
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: an in-place op on a view of a leaf that requires grad is not refused")
-def test_mismatch_inplace_on_view_of_leaf():
-    """MISMATCH (also on main): torch refuses ``a[:1].mul_(2)`` for a leaf ``a`` that requires
-    grad ("a view of a leaf Variable that requires grad is being used in an in-place
-    operation."); glassgrad changes the leaf silently (a becomes [2., 2.])."""
+def test_inplace_on_view_of_leaf_is_refused():
+    """torch refuses ``a[:1].mul_(2)`` for a leaf ``a`` that requires grad ("a view of a leaf
+    Variable that requires grad is being used in an in-place operation."); glassgrad once
+    changed the leaf silently (a became [2., 2.])."""
     def build(T):
         a = T.tensor([1.0, 2.0], dtype=T.float64, requires_grad=True)
         a[:1].mul_(2)
@@ -956,7 +958,9 @@ def test_mismatch_inplace_on_view_of_leaf():
     assert _err_or_grad(gg, build) == "leaf-inplace"
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: an in-place op with a grad-requiring operand on a view of a no-grad tensor does not give the base a history")
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap: an in-place op with a grad-requiring operand on a view of a no-grad "
+    "tensor does not give the base a history"))
 def test_mismatch_inplace_on_nograd_view():
     """MISMATCH (also on main): ``v = c[1:]; v.mul_(a)`` with ``c`` not requiring grad and
     ``a`` requiring it: torch rebases ``c`` (c.requires_grad becomes True, grad_fn

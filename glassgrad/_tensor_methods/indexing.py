@@ -29,6 +29,7 @@ from ..ops.indexing import (
     normalize_key,
 )
 from ..ops.shape import Flip, Repeat, Roll
+from .inplace import _VIEW_OF_LEAF_MSG, _views_grad_leaf
 
 _int = builtins.int
 
@@ -80,11 +81,10 @@ class _Indexing:
 
     def __setitem__(self, key, value) -> None:
         """``x[key] = value`` in place (PyTorch's ``index_put_`` / ``CopySlices``)."""
-        if self.grad_fn is None and self.requires_grad and _mode.enabled:
-            raise RuntimeError(
-                "a view of a leaf Variable that requires grad is being used in an in-place "
-                "operation."
-            )
+        if _mode.enabled and (
+            (self.grad_fn is None and self.requires_grad) or _views_grad_leaf(self)
+        ):
+            raise RuntimeError(_VIEW_OF_LEAF_MSG)
         key, advanced = normalize_key(key, self._data.shape)
         if advanced and any(type(k) is _int for k in key):
             key = _ints_first_key(self._data.shape, key)

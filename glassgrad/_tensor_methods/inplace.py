@@ -40,10 +40,15 @@ class _InPlace:
     # -- in-place ops -------------------------------------------------------------------------
 
     def _check_inplace(self):
-        if self.grad_fn is None and self.requires_grad and _mode.enabled:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation."
-            )
+        if not _mode.enabled:
+            return
+        if self.grad_fn is None:
+            if self.requires_grad:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place operation."
+                )
+        elif _views_grad_leaf(self):
+            raise RuntimeError(_VIEW_OF_LEAF_MSG)
 
     def _inplace(self, op, other, *extra) -> Tensor:
         """Apply ``op`` and write the result into this tensor's memory.
@@ -316,6 +321,29 @@ class _InPlace:
         np.copyto(self._data, res._data)
         _counter(self)[0] += 1
         return self
+
+
+_VIEW_OF_LEAF_MSG = (
+    "a view of a leaf Variable that requires grad is being used in an in-place operation."
+)
+
+
+def _views_grad_leaf(t, depth: int = 8) -> bool:
+    """Whether ``t`` is a view (through up to ``depth`` view ops) of a leaf that requires grad:
+    PyTorch refuses to change such a view in place, since that would change the leaf."""
+    fn = t.grad_fn
+    if fn is None or depth == 0 or not fn.inputs:
+        return False
+    data = t._data
+    for base in fn.inputs:
+        if base is None or not np.may_share_memory(data, base._data):
+            continue
+        if base.grad_fn is None:
+            if base.requires_grad:
+                return True
+        elif _views_grad_leaf(base, depth - 1):
+            return True
+    return False
 
 
 def _check_cast(data, other) -> None:
