@@ -55,7 +55,8 @@ class MseLoss(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        grad = 2 * (x - y) * _scale(g, ctx.n, ctx.reduction)
+        diff = x - y
+        grad = (diff + diff) * _scale(g, ctx.n, ctx.reduction)  # 2 (x - y), as in Pow
         inputs = ctx.inputs
         return (grad if inputs[0] is not None else None,
                 -grad if inputs[1] is not None else None, None)
