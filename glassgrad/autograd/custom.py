@@ -120,7 +120,7 @@ class _CustomNode(Function):
         saved = self._saved
         if saved is None or saved is _FREED:
             return []
-        return [s for s in saved if isinstance(s, _function.Tensor)]
+        return [(i, s) for i, s in enumerate(saved) if isinstance(s, _function.Tensor)]
 
     def _rebased_from(self, t):
         # the snapshot of the dirty input ``t`` was (it shares t's memory); see apply_custom

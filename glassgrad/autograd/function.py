@@ -198,11 +198,12 @@ class Function:
         return out
 
     def _saved_inputs(self) -> list:
-        """The input Tensors forward saved (the glass box reads their values)."""
+        """(position in what forward saved, input Tensor) for each saved input (the glass box
+        reads their values and names)."""
         saved = self._saved
         if saved is None or saved is _FREED:
             return []
-        return [t for _, t, _ in self._checks]
+        return [(i, t) for i, t, _ in self._checks]
 
     # -- applying an op ------------------------------------------------------------------------
 
@@ -424,16 +425,18 @@ def _resolve_saved2(ctx, saved, ra, rb, a, b, out, result):
     needed_by = ctx._saved_needed_by
     for i, s in enumerate(saved):
         if s is ra and a is not ra:
-            if needed_by is None or needed_by[i] is None or ctx.inputs[needed_by[i]] is not None:
-                vc = a._vc
-                checks.append((i, a, 0 if vc is None else vc[0]))
+            src = a
         elif s is rb and b is not rb:
-            if needed_by is None or needed_by[i] is None or ctx.inputs[needed_by[i]] is not None:
-                vc = b._vc
-                checks.append((i, b, 0 if vc is None else vc[0]))
-        elif s is out:
-            ctx._out_pos = i
-            result._vc = ctx._out_vc = [0]
+            src = b
+        else:
+            if s is out:
+                ctx._out_pos = i
+                result._vc = ctx._out_vc = [0]
+            continue
+        # a value that no gradient computed here uses is not checked
+        if needed_by is None or needed_by[i] is None or ctx.inputs[needed_by[i]] is not None:
+            vc = src._vc
+            checks.append((i, src, 0 if vc is None else vc[0]))
     ctx._checks = checks
 
 

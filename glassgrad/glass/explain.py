@@ -488,7 +488,8 @@ def _hints(nodes, tensors) -> _Hints:
             h.outs.setdefault(v.grad_fn, v._data)
     for n in nodes:
         saved = n._saved if isinstance(n._saved, (tuple, list)) else ()
-        for item in n._saved_inputs():
+        saved_inputs = dict(n._saved_inputs())
+        for item in saved_inputs.values():
             if item.grad_fn is not None:
                 h.outs.setdefault(item.grad_fn, item._data)
         if 0 <= n._out_pos < len(saved):
@@ -503,11 +504,8 @@ def _hints(nodes, tensors) -> _Hints:
             other = ins[1 - pos] if len(ins) > 1 else None
             c = None
             if name in ("MulBackward0", "DivBackward0") and len(saved) >= 2:
-                c = saved[pos]
-                for i, t, _ in getattr(n, "_checks", ()):
-                    if i == pos:
-                        c = t  # the saved input's Tensor, for its name
-                        break
+                # an input's Tensor where forward saved one, for its name
+                c = dict(n._saved_inputs()).get(pos, saved[pos])
             elif name in ("AddBackward0", "SubBackward0") and other is not None:
                 out = h.outs.get(n)
                 if out is not None:
