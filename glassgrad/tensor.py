@@ -506,11 +506,7 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         if gradient is None and retain_graph is None and not create_graph and inputs is None \
                 and self.grad_fn is not None and self._data.size == 1:
             # the common `loss.backward()`: skip the general argument handling
-            data = self._data
-            one = _ONES.get((data.shape, data.dtype))
-            if one is None:
-                one = _ones_like_scalar(data)
-            _engine.run_backward((self,), (one,))
+            _engine.run_backward((self,), (_ones_like_scalar(self._data),))
             return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
@@ -600,7 +596,7 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         dt = self._data.dtype
         if other.__class__ is Tensor and other._data.dtype is dt and dt.kind == "f":
             return Div._apply2(self, other)
-        if self._data.dtype.kind != "f" and (
+        if dt.kind != "f" and (
             not isinstance(other, Tensor) or other._data.dtype.kind != "f"
         ) and not isinstance(other, _float):
             return _binary(Div, self.float(), other)  # true division of integers is float32
