@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor, _counter, _wrap
+from ..tensor import _counter, _wrap
+from ._common import check_betas, check_nonneg
 from .optimizer import Optimizer, _closure_loss, _scalar_tensor
 from .sgd import _no_differentiable
 
@@ -44,18 +45,10 @@ class Adam(Optimizer):
                  weight_decay: float = 0, amsgrad: bool = False, *, foreach=None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False,
                  fused=None, decoupled_weight_decay: bool = False) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_nonneg(lr=lr, eps=eps)
+        betas = check_betas(betas)
+        check_nonneg(weight_decay=weight_decay)
         _no_differentiable(differentiable)
-        betas = tuple(b.item() if isinstance(b, Tensor) else b for b in betas)
         defaults = {
             "lr": lr,
             "betas": betas,
