@@ -506,7 +506,7 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         if gradient is None and retain_graph is None and not create_graph and inputs is None \
                 and self.grad_fn is not None and self._data.size == 1:
             # the common `loss.backward()`: skip the general argument handling
-            _engine.run_backward((self,), (_ones_like_scalar(self._data),))
+            _engine.backward_scalar(self, _ones_like_scalar(self._data))
             return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 

@@ -36,6 +36,7 @@ from .grad_mode import _mode
 _array = np.array
 _heappush = heapq.heappush
 _heappop = heapq.heappop
+_running = False  # a run_backward fast path is under way (its gradients wait in nodes' _g)
 
 
 def _sum_to(g, shape):
@@ -121,11 +122,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     instead of accumulated into ``.grad``; then the return value is their gradients (None where
     no gradient reached one). A dict ``{id(leaf): None}`` is filled in place instead.
     """
-    if create_graph or capture is not None:
+    if create_graph or capture is not None or _running:
+        # (a backward started while another runs, from a hook or a thread, keeps its
+        # gradients apart from the nodes' ``_g`` slots that the running one fills)
         return _run_general(roots, root_grads, retain_graph, create_graph, capture)
-    Tensor, _wrap = _function.Tensor, _function._wrap
-
-    grads = {}
     # the nodes that have a gradient waiting, as (-_seq, node): the one made last runs first.
     # Every consumer of a node was made after it, so a node runs once all of its gradient has
     # arrived (PyTorch's CPU engine picks by sequence number the same way)
@@ -136,20 +136,53 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
         fn = t.grad_fn
         if fn is None:
             leaf_roots.append((t, g))
-            continue
-        if fn not in grads:
+        elif _add_to_slot(fn, t, g):
             _heappush(ready, (-fn._seq, fn))
             root_fns.append(fn)
-            if fn._nout == 1:
-                grads[fn] = g
-                continue
-        _add_to_node(grads, fn, t, g)
+    _drain(ready, root_fns, leaf_roots, retain_graph)
 
+
+def backward_scalar(t, g):
+    """``loss.backward()`` (``t`` has a node with one output; ``g`` its gradient, a 1)."""
+    fn = t.grad_fn
+    if _running or fn._nout != 1 or state.backward_hooks:
+        # (the glass box's trace watches for a backward at the module's ``run_backward``)
+        run_backward((t,), (g,))
+        return
+    fn._g = g
+    _drain([(-fn._seq, fn)], (fn,), (), False)
+
+
+def _add_to_slot(fn, t, gi):
+    """Add ``gi`` (the gradient of ``fn``'s output ``t``) into ``fn._g``, a list of one slot
+    per output where ``fn`` has several. True if it is the first gradient to arrive."""
+    n = fn._nout
+    slots = fn._g
+    if n == 1:
+        fn._g = gi if slots is None else slots + gi
+        return slots is None
+    first = slots is None
+    if first:
+        slots = fn._g = [None] * n
+    i = t._oidx
+    slots[i] = gi if slots[i] is None else slots[i] + gi
+    return first
+
+
+def _drain(ready, root_fns, leaf_roots, retain_graph):
+    """``run_backward``'s loop: run the nodes in ``ready`` (a heap) and every node they reach.
+
+    A node's incoming gradient waits in its ``_g`` slot (no dict to look it up in) until it
+    runs; ``_running`` keeps a second backward from using those slots meanwhile.
+    """
+    global _running
+    Tensor, _wrap = _function.Tensor, _function._wrap
     prev_higher = state.higher
     if prev_higher:  # a backward inside a differentiable one (from a hook)
         _set_higher(False)
     prev_mode = _mode.enabled
     _mode.enabled = False
+    _running = True
     bhooks = state.backward_hooks
     hooked = None  # leaves with hooks (made on the first one): see _HookedLeaves
     try:
@@ -157,7 +190,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             _deliver_leaf(t, g, False, Tensor, _wrap)
         while ready:
             node = _heappop(ready)[1]
-            g = grads.pop(node)
+            g = node._g
+            node._g = None
             if node._retain is not None:
                 g = _retained(node, g, False, _wrap)
             input_grads = node.backward(node, g)
@@ -184,16 +218,14 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     fn = _history_before(fn, node._seq, t)
                 if fn is not None:
                     if fn._nout == 1:
-                        prev = grads.get(fn)
+                        prev = fn._g
                         if prev is None:
-                            grads[fn] = gi
+                            fn._g = gi
                             _heappush(ready, (-fn._seq, fn))
                         else:
-                            grads[fn] = prev + gi
-                    else:
-                        if fn not in grads:
-                            _heappush(ready, (-fn._seq, fn))
-                        _add_to_node(grads, fn, t, gi)
+                            fn._g = prev + gi
+                    elif _add_to_slot(fn, t, gi):
+                        _heappush(ready, (-fn._seq, fn))
                 elif t._hooks is None:
                     # AccumulateGrad: a copy the first time (the same array may also be on its
                     # way to another input), in place after that
@@ -214,6 +246,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
         if hooked is not None:
             hooked.deliver_rest()
     finally:
+        _running = False
+        if ready:  # an error stopped the walk: the gradients still waiting are dropped
+            for _, node in ready:
+                node._g = None
         if prev_higher:
             _set_higher(True)
         _mode.enabled = prev_mode

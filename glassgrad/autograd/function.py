@@ -97,7 +97,7 @@ class Function:
     """
 
     __slots__ = (
-        "inputs", "_saved", "_checks", "_out_vc", "_out_pos", "_retain", "_seq", "__weakref__",
+        "inputs", "_saved", "_checks", "_out_vc", "_out_pos", "_retain", "_seq", "_g", "__weakref__",
     )
 
     _raw = False  # built-in ops: forward/backward run on ndarrays
@@ -237,6 +237,7 @@ class Function:
                 ctx._out_vc = None
                 ctx._out_pos = -1
                 ctx._retain = None
+                ctx._g = None
                 result.requires_grad = True
                 result.grad_fn = ctx
                 saved = ctx._saved
@@ -285,6 +286,7 @@ class Function:
             ctx._out_vc = None
             ctx._out_pos = -1
             ctx._retain = None
+            ctx._g = None
             result.requires_grad = True
             result.grad_fn = ctx
             saved = ctx._saved
@@ -336,6 +338,7 @@ class Function:
             ctx._out_vc = None
             ctx._out_pos = -1
             ctx._retain = None
+            ctx._g = None
             result.requires_grad = True
             result.grad_fn = ctx
             saved = ctx._saved

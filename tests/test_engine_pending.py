@@ -1,0 +1,76 @@
+"""``loss.backward()`` keeps each node's incoming gradient in the node (``_g``) until it runs.
+
+These pin down the two ways that could leak between backward passes: a second backward started
+while one runs (from a hook), and a backward stopped by an error. Results are compared with
+PyTorch.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+import glassgrad as gg
+
+
+def _nested_backward_from_hook(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2  # two consumers: y's node waits for both while the hook below runs
+    a = y * 3
+    b = y * 4
+    loss2 = (y * 5).sum()
+    a.register_hook(lambda g: loss2.backward(retain_graph=True))
+    (a + b).sum().backward()
+    return x.grad.tolist()
+
+
+def test_backward_started_from_a_hook_keeps_its_gradients_apart():
+    # 2 * (3 + 4) from the outer backward, 2 * 5 from the one the hook starts
+    assert _nested_backward_from_hook(gg) == _nested_backward_from_hook(torch) == [24.0, 24.0]
+
+
+def _backward_after_an_error(lib):
+    calls = []
+
+    class Boom(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append(1)
+            if len(calls) == 1:
+                raise ValueError("boom")
+            return g
+
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    # y * 3 runs before Boom (it was made later), so y's node has a gradient waiting when
+    # Boom's backward raises
+    loss = (Boom.apply(y) + y * 3).sum()
+    with pytest.raises(ValueError, match="boom"):
+        loss.backward(retain_graph=True)
+    first = x.grad
+    loss.backward()
+    return first, x.grad.tolist()
+
+
+def test_a_backward_stopped_by_an_error_leaves_no_gradient_waiting():
+    assert _backward_after_an_error(gg) == _backward_after_an_error(torch) == (None, [8.0, 8.0])
+
+
+def test_a_scalar_root_whose_node_has_two_outputs():
+    class Split(gg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.sum() * 1, x.sum() * 2
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return (g1 + 2 * g2).expand(2) if g2 is not None else g1.expand(2)
+
+    x = gg.tensor([1.0, 2.0], requires_grad=True)
+    first, _ = Split.apply(x)
+    first.backward()  # a scalar root whose node has two outputs
+    assert x.grad.tolist() == [1.0, 1.0]
