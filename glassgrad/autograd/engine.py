@@ -19,7 +19,8 @@ instead of accumulated into ``.grad``; only the part of the graph that leads to 
 ``backward(inputs=...)``.
 
 A node with several outputs (a user ``Function`` returning a tuple) keeps one gradient slot per
-output: ``grads[node]`` is then a list, and an output tensor's ``_oidx`` says which slot.
+output: its pending gradient (``grads[node]`` in ``_run_general``, ``node._g`` in the fast path)
+is then a list, and an output tensor's ``_oidx`` says which slot.
 """
 
 from __future__ import annotations
