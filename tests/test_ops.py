@@ -145,6 +145,38 @@ def test_forward_and_gradient_match_torch(spec, shapes, kwargs, dtype):
     _compare_backward(spec, g_in, g_out, t_in, t_out, dtype, rng)
 
 
+@pytest.mark.parametrize("spec,shapes,kwargs", CASES, ids=CASE_IDS)
+def test_exact_nodes_return_each_gradient_in_its_inputs_shape_and_dtype(spec, shapes, kwargs):
+    """A node marked ``_exact`` returns every input's gradient in that input's shape and dtype:
+    ``loss.backward()``'s loop then skips summing and casting its gradients back. Each node the
+    case records is checked on its own, with a gradient of ones for its output."""
+    from glassgrad.autograd.function import state
+
+    rng = np.random.default_rng(_seed("exact", spec.name, shapes, kwargs))
+    arrays, extra = _draw(spec, shapes, rng)
+    made = []
+
+    def record(node, args, kw, result):
+        made.append((node, result))
+
+    state.forward_hooks.append(record)
+    try:
+        _run_both(spec, arrays, kwargs, extra, "float32")
+    finally:
+        state.forward_hooks.remove(record)
+    checked = 0
+    for node, result in made:
+        if not isinstance(result, gg.Tensor) or result.grad_fn is not node or not node._exact:
+            continue
+        grads = node.backward(node, np.ones(result.shape, result._data.dtype))
+        for t, gi in zip(node.inputs, grads if type(grads) is tuple else (grads,)):
+            if t is not None and gi is not None:
+                assert (gi.shape, gi.dtype) == (t._data.shape, t._data.dtype), node.name()
+                checked += 1
+    if any(n._exact for n, r in made if isinstance(r, gg.Tensor) and r.grad_fn is n):
+        assert checked
+
+
 GRADCHECK_CASES = [(s, shapes, kw) for s, shapes, kw in CASES
                    if s.gradcheck and s.grad_positions(len(shapes))]
 

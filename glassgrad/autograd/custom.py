@@ -166,6 +166,7 @@ def apply_custom(cls, args, kwargs):
     ctx._out_pos = -1
     ctx._retain = None
     ctx._g = None
+    ctx._exact = False
     ctx._seq = _function._next_seq()
     is_tensor = [isinstance(a, Tensor) for a in args]
     ctx.inputs = [a if (tt and a.requires_grad) else None for a, tt in zip(args, is_tensor)]

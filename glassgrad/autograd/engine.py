@@ -3,7 +3,8 @@
 Each node receives ``g`` (dL/d its output), calls its op's ``backward`` (the local gradient
 times ``g``) and hands each product to the node that made that input; products arriving at the
 same node add up (fan-out). The engine, not each op, sums a gradient back to its input's shape
-when broadcasting widened it. The walk uses an explicit stack, so depth is not limited by
+when broadcasting widened it (and casts it to the input's dtype); ``loss.backward()``'s loop skips
+that for nodes marked ``_exact``, whose gradients have their inputs' shapes and dtypes already. The walk uses an explicit stack, so depth is not limited by
 Python's recursion limit.
 
 ``loss.backward()`` runs the nodes newest first (by ``_seq``, their creation order, kept in a
@@ -205,14 +206,16 @@ def _drain(ready, root_fns, leaf_roots, retain_graph):
             # glass hooks: end
             if not retain_graph and node._saved is not None:
                 node._saved = _FREED
+            exact = node._exact
             for t, gi in zip(node.inputs, input_grads):
                 if t is None or gi is None:
                     continue
-                data = t._data
-                if gi.shape != data.shape:
-                    gi = _sum_to(gi, data.shape)
-                if gi.dtype is not data.dtype and gi.dtype != data.dtype:
-                    gi = gi.astype(data.dtype)
+                if not exact:
+                    data = t._data
+                    if gi.shape != data.shape:
+                        gi = _sum_to(gi, data.shape)
+                    if gi.dtype is not data.dtype and gi.dtype != data.dtype:
+                        gi = gi.astype(data.dtype)
                 fn = t.grad_fn
                 # a node newer than this one: an in-place op rebased t after we saw it
                 if fn is not None and fn._seq > node._seq:
@@ -233,7 +236,7 @@ def _drain(ready, root_fns, leaf_roots, retain_graph):
                     # (``_grad``: the slot behind the checked ``.grad`` property)
                     grad = t._grad
                     if grad is None:
-                        t._grad = _wrap(_array(gi, data.dtype), False, None)
+                        t._grad = _wrap(_array(gi, t._data.dtype), False, None)
                     elif grad.requires_grad:
                         t._grad = grad + gi
                     else:

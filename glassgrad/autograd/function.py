@@ -96,8 +96,13 @@ class Function:
                 return 2 * x * g
     """
 
+    # ``_g``: the gradient waiting for this node during ``loss.backward()`` (engine._drain).
+    # ``_exact``: backward returns each input's gradient in that input's shape and dtype, so the
+    # engine's fast path need not sum or cast it back: unary built-in ops (unless forward says
+    # otherwise), and built-in two-operand ops on arrays of one shape and dtype or with a number
     __slots__ = (
-        "inputs", "_saved", "_checks", "_out_vc", "_out_pos", "_retain", "_seq", "_g", "__weakref__",
+        "inputs", "_saved", "_checks", "_out_vc", "_out_pos", "_retain", "_seq", "_g", "_exact",
+        "__weakref__",
     )
 
     _raw = False  # built-in ops: forward/backward run on ndarrays
@@ -217,6 +222,9 @@ class Function:
         ctx._saved = None
         if cls._unary:
             # one tensor input, the rest plain parameters (dim, shape, ...): no argument loop
+            # (its backward returns x's gradient in x's shape and dtype: see ``_exact``; an op
+            # whose forward sets it False leaves summing or casting g back to the engine)
+            ctx._exact = True
             x = args[0]
             rx = x._data
             try:
@@ -287,6 +295,7 @@ class Function:
             ctx._out_pos = -1
             ctx._retain = None
             ctx._g = None
+            ctx._exact = False
             result.requires_grad = True
             result.grad_fn = ctx
             saved = ctx._saved
@@ -339,6 +348,9 @@ class Function:
             ctx._out_pos = -1
             ctx._retain = None
             ctx._g = None
+            # (see ``_exact``) an op on two arrays of one shape and dtype
+            ctx._exact = ra.__class__ is not _ndarray or rb.__class__ is not _ndarray or (
+                ra.shape == rb.shape and ra.dtype is rb.dtype)
             result.requires_grad = True
             result.grad_fn = ctx
             saved = ctx._saved

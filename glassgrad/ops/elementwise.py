@@ -347,6 +347,7 @@ class Cast(Function):
 
     @staticmethod
     def forward(ctx, x, np_dtype):
+        ctx._exact = False  # backward's g goes back to x's dtype in the engine
         return x.astype(np_dtype)
 
     @staticmethod

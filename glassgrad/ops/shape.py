@@ -130,6 +130,7 @@ class Expand(Function):
                     f"size ({n}) at non-singleton dimension {lead + i}.  Target sizes: "
                     f"{list(shape)}.  Tensor sizes: {list(x.shape)}"
                 )
+        ctx._exact = False  # backward's g goes back to x's shape in the engine (_sum_to)
         return np.broadcast_to(x, shape)
 
     @staticmethod
