@@ -457,3 +457,44 @@ def test_float32_stays_float32():
         assert y.dtype is gg.float32
     assert (gg.tensor([1, 2]) / 2).dtype is gg.float32
     assert (gg.tensor([1, 2]) / gg.tensor([2, 2])).dtype is gg.float32
+
+
+# 0-d tensors take their own path for in-place arithmetic (NumPy's in-place call is slow there):
+# values, dtypes and errors must still be PyTorch's
+_ZERO_D_INPLACE = [
+    ("sub float32 by float32", lambda L: (L.tensor(1.0), lambda w: w.sub_(L.tensor(0.3)))),
+    ("sub float32 by float64", lambda L: (L.tensor(1.0),
+                                          lambda w: w.sub_(L.tensor(0.3, dtype=L.float64)))),
+    ("mul, add, div chain", lambda L: (L.tensor(1.0),
+                                       lambda w: w.mul_(3).add_(L.tensor(2.5)).div_(7))),
+    ("int64 add int", lambda L: (L.tensor(5), lambda w: w.add_(2))),
+    ("int64 sub float", lambda L: (L.tensor(3), lambda w: w.sub_(0.5))),
+    ("bool add int", lambda L: (L.tensor(True), lambda w: w.add_(1))),
+    ("broadcast into 0-d", lambda L: (L.tensor(1.0), lambda w: w.sub_(L.tensor([1.0, 2.0])))),
+    ("float64 mul float", lambda L: (L.tensor(2.0, dtype=L.float64), lambda w: w.mul_(0.1))),
+]
+
+
+def _zero_d_inplace(lib, make):
+    w, op = make(lib)
+    try:
+        op(w)
+    except RuntimeError as e:
+        return "error", str(e)
+    return w.item(), str(w.dtype).split(".")[-1]
+
+
+@pytest.mark.parametrize("name,make", _ZERO_D_INPLACE, ids=[n for n, _ in _ZERO_D_INPLACE])
+def test_in_place_arithmetic_on_a_0d_tensor_matches_torch(name, make):
+    assert _zero_d_inplace(gg, make) == _zero_d_inplace(torch, make)
+
+
+def test_gradient_accumulates_into_a_0d_grad_like_torch():
+    def run(lib):
+        w = lib.tensor(0.5, requires_grad=True)
+        x = lib.tensor([1.0, 2.0, 3.0])
+        for _ in range(3):
+            ((w * x - 1) ** 2).mean().backward()
+        return w.grad.item(), tuple(w.grad.shape)
+
+    assert run(gg) == run(torch)

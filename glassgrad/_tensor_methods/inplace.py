@@ -114,7 +114,17 @@ class _InPlace:
             o = other
         data = self._data
         try:
-            ufunc(data, o, out=data)
+            if data.ndim:
+                ufunc(data, o, out=data)
+            else:
+                # a 0-d tensor (a scalar weight): NumPy's in-place call takes twice as long as
+                # the out-of-place one and a store there. Where the result's dtype is not
+                # data's, the in-place call gives NumPy's casting rule (and its error)
+                res = ufunc(data, o)
+                if res.dtype is data.dtype:
+                    data[()] = res
+                else:
+                    ufunc(data, o, out=data)
         except (TypeError, ValueError):
             return self._inplace(op, other)  # PyTorch's error wording for dtype/shape faults
         vc = self._vc

@@ -240,7 +240,13 @@ def _drain(ready, root_fns, leaf_roots, retain_graph):
                     elif grad.requires_grad:
                         t._grad = grad + gi
                     else:
-                        grad._data += gi
+                        gd = grad._data
+                        if gd.ndim:
+                            gd += gi
+                        else:
+                            # a 0-d .grad (a scalar weight): NumPy's in-place add takes twice
+                            # as long as an add and a store there
+                            gd[()] = gd + gi
                 else:
                     if hooked is None:
                         hooked = _HookedLeaves(topo_order(root_fns), False, Tensor, _wrap)
