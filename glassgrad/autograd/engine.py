@@ -187,11 +187,19 @@ def _drain(ready, root_fns, leaf_roots, retain_graph):
     _running = True
     bhooks = state.backward_hooks
     hooked = None  # leaves with hooks (made on the first one): see _HookedLeaves
+    # the one node waiting while no other does (a chain): it runs next, without the heap
+    nxt = None
     try:
         for t, g in leaf_roots:
             _deliver_leaf(t, g, False, Tensor, _wrap)
-        while ready:
-            node = _heappop(ready)[1]
+        while True:
+            if nxt is not None:
+                node = nxt
+                nxt = None
+            elif ready:
+                node = _heappop(ready)[1]
+            else:
+                break
             g = node._g
             node._g = None
             if node._retain is not None:
@@ -223,12 +231,19 @@ def _drain(ready, root_fns, leaf_roots, retain_graph):
                 if fn is not None:
                     if fn._nout == 1:
                         prev = fn._g
-                        if prev is None:
-                            fn._g = gi
-                            _heappush(ready, (-fn._seq, fn))
-                        else:
+                        if prev is not None:
                             fn._g = prev + gi
-                    elif _add_to_slot(fn, t, gi):
+                            continue
+                        fn._g = gi
+                    elif not _add_to_slot(fn, t, gi):
+                        continue
+                    # fn has its first gradient: it waits, alone (nxt) or in the heap
+                    if nxt is None and not ready:
+                        nxt = fn
+                    else:
+                        if nxt is not None:
+                            _heappush(ready, (-nxt._seq, nxt))
+                            nxt = None
                         _heappush(ready, (-fn._seq, fn))
                 elif t._hooks is None:
                     # AccumulateGrad: a copy the first time (the same array may also be on its
@@ -257,9 +272,11 @@ def _drain(ready, root_fns, leaf_roots, retain_graph):
             hooked.deliver_rest()
     finally:
         _running = False
-        if ready:  # an error stopped the walk: the gradients still waiting are dropped
+        if ready or nxt is not None:  # an error stopped the walk: drop what still waits
             for _, node in ready:
                 node._g = None
+            if nxt is not None:
+                nxt._g = None
         if prev_higher:
             _set_higher(True)
         _mode.enabled = prev_mode
