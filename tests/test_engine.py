@@ -750,3 +750,25 @@ def test_second_backward_fails_only_when_saved_values_are_needed(expr):
         except RuntimeError as e:
             outcome.append(("error", str(e)))
     assert outcome[0] == outcome[1]
+
+
+def _saved_operand_changed(lib, op, changed):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    w = lib.tensor([3.0, 4.0])
+    x2 = x * 1
+    y = x2 * w if op == "mul" else x2 / w
+    (w if changed == "w" else x2).add_(1)
+    try:
+        y.sum().backward()
+    except RuntimeError as e:
+        return "modified by an inplace operation" in str(e)
+    return x.grad.tolist()
+
+
+@pytest.mark.parametrize("op", ["mul", "div"])
+@pytest.mark.parametrize("changed", ["w", "x2"])
+def test_a_saved_operand_changed_in_place_errors_only_where_a_gradient_uses_it(op, changed):
+    # w (no grad) is needed for x's gradient: an error; x2's value only for w's: none
+    got = _saved_operand_changed(gg, op, changed)
+    assert got == _saved_operand_changed(torch, op, changed)
+    assert (got is True) == (changed == "w")

@@ -134,11 +134,18 @@ class Function:
         # changed in place since (``_checks``: (position, input Tensor, its version then))
         for i, t, v in self._checks:
             vc = t._vc
-            if vc is not None and vc[0] != v:
+            if vc is not None and vc[0] != v and self._uses_saved(i):
                 raise RuntimeError(_modified_msg(t, self, v))
         if self._out_vc is not None and self._out_vc[0] != 0:
             raise RuntimeError(_modified_msg(None, self, 0, self._out_vc[0]))
         return saved
+
+    def _uses_saved(self, i) -> bool:
+        """Whether a gradient this node computes uses saved value ``i`` (``_saved_needed_by``).
+        One that none uses may change in place freely: as in PyTorch, ``y = x * 2; x.add_(1)``
+        does not break ``y.backward()``."""
+        needed_by = self._saved_needed_by
+        return needed_by is None or needed_by[i] is None or self.inputs[needed_by[i]] is not None
 
     @property
     def saved_values(self):
@@ -188,7 +195,7 @@ class Function:
         out = list(self._saved)
         inputs = set()
         for i, t, v in self._checks:
-            if t._vc is not None and t._vc[0] != v:
+            if t._vc is not None and t._vc[0] != v and self._uses_saved(i):
                 raise RuntimeError(_modified_msg(t, self, v))
             out[i] = t  # an input: its Tensor, so that the new graph stays connected to it
             inputs.add(i)
@@ -355,7 +362,22 @@ class Function:
             result.grad_fn = ctx
             saved = ctx._saved
             if saved is not None:
-                _resolve_saved2(ctx, saved, ra, rb, a, b, out, result)
+                if len(saved) == 2 and saved[0] is ra and saved[1] is rb:
+                    # forward saved its two operands (Mul, Div, Pow, ...): note the Tensors
+                    # among them with their versions (_resolve_saved2's result, unrolled)
+                    if b is rb:  # a number
+                        vc = a._vc
+                        ctx._checks = ((0, a, 0 if vc is None else vc[0]),)
+                    elif a is ra:
+                        vc = b._vc
+                        ctx._checks = ((1, b, 0 if vc is None else vc[0]),)
+                    else:
+                        vc = a._vc
+                        vb = b._vc
+                        ctx._checks = ((0, a, 0 if vc is None else vc[0]),
+                                       (1, b, 0 if vb is None else vb[0]))
+                else:
+                    _resolve_saved2(ctx, saved, ra, rb, a, b, out, result)
         else:
             result.requires_grad = False
             result.grad_fn = None
@@ -413,18 +435,13 @@ def _resolve_saved(ctx, saved, raw, args, out, result):
     reference cycle). The saved arrays themselves stay as forward saved them.
     """
     checks = []
-    needed_by = ctx._saved_needed_by
     for i, s in enumerate(saved):
         j = 0
         for r in raw:
             if s is r and args[j] is not s:  # a Tensor input (a plain scalar stays itself)
-                # a value that no gradient computed here uses is not checked
-                if needed_by is None or needed_by[i] is None or (
-                    ctx.inputs[needed_by[i]] is not None
-                ):
-                    a = args[j]
-                    vc = a._vc
-                    checks.append((i, a, 0 if vc is None else vc[0]))
+                a = args[j]
+                vc = a._vc
+                checks.append((i, a, 0 if vc is None else vc[0]))
                 break
             j += 1
         else:
@@ -437,21 +454,16 @@ def _resolve_saved(ctx, saved, raw, args, out, result):
 def _resolve_saved2(ctx, saved, ra, rb, a, b, out, result):
     """``_resolve_saved`` for a two-operand op, without the loop over the operands."""
     checks = []
-    needed_by = ctx._saved_needed_by
     for i, s in enumerate(saved):
         if s is ra and a is not ra:
-            src = a
+            vc = a._vc
+            checks.append((i, a, 0 if vc is None else vc[0]))
         elif s is rb and b is not rb:
-            src = b
-        else:
-            if s is out:
-                ctx._out_pos = i
-                result._vc = ctx._out_vc = [0]
-            continue
-        # a value that no gradient computed here uses is not checked
-        if needed_by is None or needed_by[i] is None or ctx.inputs[needed_by[i]] is not None:
-            vc = src._vc
-            checks.append((i, src, 0 if vc is None else vc[0]))
+            vc = b._vc
+            checks.append((i, b, 0 if vc is None else vc[0]))
+        elif s is out:
+            ctx._out_pos = i
+            result._vc = ctx._out_vc = [0]
     ctx._checks = checks
 
 
