@@ -13,6 +13,7 @@ from ..autograd.function import Function, state
 
 _add_reduce = np.add.reduce
 _asarray = np.asarray
+_ndarray = np.ndarray
 
 
 def norm_dim(dim, ndim: int) -> int:
@@ -170,7 +171,12 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, g):
         ns = ctx.ns
-        g = g / ctx.n
+        if g.__class__ is _ndarray:
+            # g[()]: a full reduction's 0-d g as a NumPy scalar, which divides in a tenth of
+            # the time a 0-d array takes (the same IEEE division); other shapes are unchanged
+            g = g[()] / ctx.n
+        else:
+            g = g / ctx.n
         if ctx.axis is not None:
             g = _keep(g, ctx.shape, ctx.axis, ns)
         return ns.expand(g, ctx.shape)
