@@ -860,3 +860,25 @@ def test_every_op_class_has_its_math_on_top():
         if not ok:
             bad.append(cls.__name__)
     assert not bad, f"op classes without their math on top (y = ..., grad_x = ...): {bad}"
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32"])
+def test_sum_all_gives_numpys_reduction_bit_for_bit(dtype):
+    """``sum_all`` (full reductions: sum, mean, a gradient summed to a 0-d weight) takes a
+    faster route on tiny float vectors; its result must be np.add.reduce's, bit for bit."""
+    from glassgrad.autograd.function import sum_all
+
+    rng = np.random.default_rng(7)
+    specials = [[-0.0], [-0.0, -0.0], [np.inf, -np.inf], [np.nan, 1.0], [1e30, 1e30, -1e30],
+                [0.0, -0.0], [-1.5, 1.5]]
+    cases = [np.array(v) for v in specials] if dtype.startswith("float") else []
+    for n in range(10):
+        for _ in range(300):
+            base = rng.standard_normal(2 * n + 1) * 10.0 ** rng.uniform(-4, 4, 2 * n + 1)
+            cases += [base[:n], base[: 2 * n : 2], base[:n][::-1]]
+    with np.errstate(all="ignore"):
+        for c in cases:
+            x = c.astype(dtype)
+            want, got = np.add.reduce(x, None), sum_all(x)
+            assert got.dtype == want.dtype
+            assert want.tobytes() == np.asarray(got, dtype=want.dtype).tobytes(), x

@@ -46,7 +46,7 @@ def _sum_to(g, shape):
     if type(g) is not np.ndarray and not np.isscalar(g):
         return g.sum_to_size(shape)  # a Tensor in a create_graph pass
     if not shape:
-        return _add_reduce(g, None)  # to a 0-d tensor (a scalar weight): sum everything
+        return _function.sum_all(g)  # to a 0-d tensor (a scalar weight): sum everything
     lead = g.ndim - len(shape)
     if lead > 0:
         g = _add_reduce(g, tuple(range(lead)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function, state
+from ..autograd.function import Function, state, sum_all
 
 _add_reduce = np.add.reduce
 _asarray = np.asarray
@@ -94,6 +94,8 @@ class Sum(Function):
             dtype = np.int64  # PyTorch sums integers and bools as int64
         # np.add.reduce: np.sum's C core without its Python-level wrapper (a full reduction
         # gives a NumPy scalar: made an array here, one C call)
+        if axis is None and dtype is None and not keepdim:
+            return _asarray(sum_all(x))
         return _asarray(_add_reduce(x, axis, dtype, None, keepdim))
 
     @staticmethod
@@ -159,8 +161,12 @@ class Mean(Function):
         if dtype is None and x.dtype.char != "e":  # "e": float16
             # np.mean's own arithmetic (a sum in the input dtype, then one division) without
             # its Python-level wrapper; float16 keeps np.mean, which sums in float32
-            y = np.add.reduce(x, axis, None, None, keepdim)
-            n = (x.size // y.size) if y.size else 0
+            if axis is None and not keepdim:
+                y = sum_all(x)
+                n = x.size
+            else:
+                y = np.add.reduce(x, axis, None, None, keepdim)
+                n = (x.size // y.size) if y.size else 0
             y = y / n if n else y * np.nan  # the operator: np.true_divide is slow on scalars
         else:
             y = np.mean(x, axis=axis, keepdims=keepdim, dtype=dtype)
