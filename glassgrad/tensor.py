@@ -642,7 +642,7 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
 
     def __rpow__(self, other):
         x = self if self._data.dtype.kind == "f" or isinstance(other, _int) else self.float()
-        return RPow.apply(x, other)
+        return RPow._apply1(x, other)
 
     def __matmul__(self, other):
         if not isinstance(other, Tensor):
@@ -659,13 +659,13 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         return matmul_op(other._data.ndim, self._data.ndim).apply(other, self)
 
     def __neg__(self):
-        return Neg.apply(self)
+        return Neg._apply1(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return Abs.apply(self)
+        return Abs._apply1(self)
 
     def add(self, other, alpha=1):
         return self + (other * alpha if alpha != 1 else other)
@@ -693,7 +693,7 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         return self**exponent
 
     def neg(self):
-        return Neg.apply(self)
+        return Neg._apply1(self)
 
     negative = neg
 

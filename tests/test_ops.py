@@ -882,3 +882,28 @@ def test_sum_all_gives_numpys_reduction_bit_for_bit(dtype):
             want, got = np.add.reduce(x, None), sum_all(x)
             assert got.dtype == want.dtype
             assert want.tobytes() == np.asarray(got, dtype=want.dtype).tobytes(), x
+
+
+def test_every_apply1_call_names_a_one_tensor_op():
+    """``Op._apply1(x, ...)`` treats its first argument as the op's only tensor: only ops marked
+    ``_unary`` may be called that way (a scan of glassgrad's source)."""
+    import importlib
+    import pathlib
+    import re
+
+    from glassgrad.autograd.function import Function
+
+    root = pathlib.Path(gg.__file__).parent
+    calls = 0
+    for path in sorted(root.rglob("*.py")):
+        src = path.read_text()
+        names = set(re.findall(r"\b([A-Z]\w*)\._apply1\(", src))
+        if not names:
+            continue
+        rel = path.relative_to(root.parent).with_suffix("")
+        module = importlib.import_module(".".join(rel.parts).removesuffix(".__init__"))
+        for name in names:
+            op = getattr(module, name)
+            assert issubclass(op, Function) and op._raw and op._unary, (path.name, name)
+            calls += 1
+    assert calls > 50

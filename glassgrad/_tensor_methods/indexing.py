@@ -68,13 +68,13 @@ class _Indexing:
                                      "tensor to a number")
                 raise IndexError(f"index {key} is out of bounds for dimension 0 with size {n}")
             # (i, ...): NumPy gives a 0-d view, not a copied scalar, when i picks one element
-            out = Select.apply(self, (key, Ellipsis))
+            out = Select._apply1(self, (key, Ellipsis))
         else:
             key, advanced = normalize_key(key, self._data.shape)
             if advanced:
                 if any(type(k) is _int for k in key):
                     return _index_ints_first(self, key)
-                return Index.apply(self, key)
+                return Index._apply1(self, key)
             out = basic_index_op(key).apply(self, key)
         out._vc = _counter(self)  # a view: in-place changes show in both and count for both
         return out
@@ -138,7 +138,7 @@ class _Indexing:
                 f"select(): index {index} out of range for tensor of size "
                 f"{list(self._data.shape)} at dimension {dim}"
             )
-        out = Select.apply(self, (slice(None),) * d + (_int(index),))
+        out = Select._apply1(self, (slice(None),) * d + (_int(index),))
         out._vc = _counter(self)
         return out
 
@@ -156,7 +156,7 @@ class _Indexing:
             raise RuntimeError(
                 f"start ({start}) + length ({length}) exceeds dimension size ({size})."
             )
-        out = Slice.apply(self, (slice(None),) * d + (slice(start, start + length),))
+        out = Slice._apply1(self, (slice(None),) * d + (slice(start, start + length),))
         out._vc = _counter(self)
         return out
 
@@ -200,7 +200,7 @@ class _Indexing:
         lead = (slice(None),) * d
         pieces = []
         for i in range(self._data.shape[d]):
-            piece = UnbindPiece.apply(self, lead + (i,))
+            piece = UnbindPiece._apply1(self, lead + (i,))
             piece._vc = _counter(self)
             pieces.append(piece)
         return tuple(pieces)
@@ -212,7 +212,7 @@ class _Indexing:
                 "Number of dimensions of repeat dims can not be smaller than number of "
                 "dimensions of tensor"
             )
-        return Repeat.apply(self, reps)
+        return Repeat._apply1(self, reps)
 
     def tile(self, *dims):
         reps = _shape_arg(dims)
@@ -242,7 +242,7 @@ class _Indexing:
                 raise RuntimeError(
                     f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
                 )
-        return Roll.apply(self, shifts, dims)
+        return Roll._apply1(self, shifts, dims)
 
     def broadcast_to(self, size):
         return self.expand(size)
@@ -256,7 +256,7 @@ class _Indexing:
         shape = np.broadcast_shapes(m.shape, self._data.shape)
         x = self if self._data.shape == shape else self.expand(shape)
         m = np.broadcast_to(m, shape)
-        return MaskedSelect.apply(x, np.nonzero(m))
+        return MaskedSelect._apply1(x, np.nonzero(m))
 
     def _scatter_key(self, dim, index, name):
         d = _norm_dim(dim, self._data.ndim)
@@ -318,7 +318,7 @@ class _Indexing:
     def flip(self, *dims):
         dims = _shape_arg(dims)
         nd = self._data.ndim
-        return Flip.apply(self, tuple(_norm_dim(d, nd) for d in dims))
+        return Flip._apply1(self, tuple(_norm_dim(d, nd) for d in dims))
 
     def gather(self, dim, index):
         nd = self._data.ndim
@@ -341,7 +341,7 @@ class _Indexing:
         if idx.size and ((idx >= size) | (idx < -size)).any():
             bad = _int(idx[(idx >= size) | (idx < -size)].flat[0])
             raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
-        out = Gather.apply(x, d, idx)
+        out = Gather._apply1(x, d, idx)
         return out if nd else out.reshape(idx.shape)
 
     def masked_fill(self, mask, value):
@@ -406,7 +406,7 @@ def _index_ints_first(x, key):
         basic = basic + (Ellipsis,)
     view = basic_index_op(basic).apply(x, basic)
     view._vc = _counter(x)
-    return Index.apply(view, tuple(rest))
+    return Index._apply1(view, tuple(rest))
 
 
 def _ints_first_key(shape, key):

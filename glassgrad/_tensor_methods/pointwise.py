@@ -84,12 +84,12 @@ class _Math:
     def inverse(self):
         """The matrix inverse (of each matrix in a batch)."""
         self._check_square("linalg.inv")
-        return Inverse.apply(self)
+        return Inverse._apply1(self)
 
     def det(self):
         """The determinant (of each matrix in a batch)."""
         self._check_square("linalg.det")
-        return Det.apply(self)
+        return Det._apply1(self)
 
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         """``beta * self + alpha * (mat1 @ mat2)``."""
@@ -124,7 +124,7 @@ class _Math:
         starts = np.arange(0, n - size + 1, step)
         index = starts[:, None] + np.arange(size)  # (windows, size)
         x = self if self._data.ndim else self.reshape(1)
-        win = Index.apply(x, (slice(None),) * d + (index,))  # (..., windows, size, ...)
+        win = Index._apply1(x, (slice(None),) * d + (index,))  # (..., windows, size, ...)
         nd = win._data.ndim
         order = tuple(i for i in range(nd) if i != d + 1) + (d + 1,)
         return win.permute(order) if order != tuple(range(nd)) else win
@@ -134,7 +134,7 @@ class _Math:
             raise RuntimeError(
                 f"trace: expected a matrix, but got tensor with dim {self._data.ndim}"
             )
-        return Trace.apply(self)
+        return Trace._apply1(self)
 
     def diag(self, diagonal=0):
         """A vector's diagonal matrix, or a matrix's diagonal as a vector (offset ``diagonal``)."""
@@ -144,24 +144,24 @@ class _Math:
             n = self._data.shape[0]
             rows = np.arange(n) + max(-k, 0)
             key = (rows, rows + k)
-            return DiagEmbed.apply(self, n + abs(k), key)
+            return DiagEmbed._apply1(self, n + abs(k), key)
         if nd == 2:
             h, w = self._data.shape
             start_r, start_c = max(-k, 0), max(k, 0)
             n = max(min(h - start_r, w - start_c), 0)
             rows = np.arange(n) + start_r
-            return Diagonal.apply(self, (rows, rows - start_r + start_c))
+            return Diagonal._apply1(self, (rows, rows - start_r + start_c))
         raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " f"{nd}D")
 
     def tril(self, diagonal=0):
         if self._data.ndim < 2:
             raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-        return Tril.apply(self, _int(diagonal))
+        return Tril._apply1(self, _int(diagonal))
 
     def triu(self, diagonal=0):
         if self._data.ndim < 2:
             raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-        return Triu.apply(self, _int(diagonal))
+        return Triu._apply1(self, _int(diagonal))
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """The vector p-norm over ``dim`` (all elements by default; ``"fro"`` is p = 2)."""
@@ -173,28 +173,28 @@ class _Math:
         x = self if self._data.dtype.kind == "f" else self.float()
         if dtype is not None:
             x = x.to(dtype)
-        return VectorNorm.apply(x, float(p), dim, keepdim)
+        return VectorNorm._apply1(x, float(p), dim, keepdim)
 
     def exp(self):
-        return Exp.apply(_floating(self))
+        return Exp._apply1(_floating(self))
 
     def log(self):
-        return Log.apply(_floating(self))
+        return Log._apply1(_floating(self))
 
     def sqrt(self):
-        return Sqrt.apply(_floating(self))
+        return Sqrt._apply1(_floating(self))
 
     def sin(self):
-        return Sin.apply(_floating(self))
+        return Sin._apply1(_floating(self))
 
     def cos(self):
-        return Cos.apply(_floating(self))
+        return Cos._apply1(_floating(self))
 
     def tanh(self):
-        return Tanh.apply(_floating(self))
+        return Tanh._apply1(_floating(self))
 
     def sigmoid(self):
-        return Sigmoid.apply(_floating(self))
+        return Sigmoid._apply1(_floating(self))
 
     def erf(self):
         """The error function (GELU's building block)."""
@@ -215,10 +215,10 @@ class _Math:
         return log_softmax(self, dim, dtype=dtype)
 
     def relu(self):
-        return Relu.apply(self)
+        return Relu._apply1(self)
 
     def abs(self):
-        return Abs.apply(self)
+        return Abs._apply1(self)
 
     def clamp(self, min=None, max=None):  # noqa: A002
         if min is None and max is None:
@@ -231,8 +231,8 @@ class _Math:
                 out = out.minimum(max if isinstance(max, Tensor) else _operand(max, self))
             return out
         if self._data.dtype.kind != "f" and (type(min) is _float or type(max) is _float):
-            return Clamp.apply(self.float(), min, max)  # int clamped by a float: float32
-        return Clamp.apply(self, min, max)
+            return Clamp._apply1(self.float(), min, max)  # int clamped by a float: float32
+        return Clamp._apply1(self, min, max)
 
     clip = clamp
 
@@ -243,38 +243,38 @@ class _Math:
         return _binary(Minimum, self, other)
 
     def clone(self, memory_format=None):
-        return Clone.apply(self)
+        return Clone._apply1(self)
 
     def log1p(self):
-        return Log1p.apply(_floating(self))
+        return Log1p._apply1(_floating(self))
 
     def log2(self):
-        return Log2.apply(_floating(self))
+        return Log2._apply1(_floating(self))
 
     def log10(self):
-        return Log10.apply(_floating(self))
+        return Log10._apply1(_floating(self))
 
     def tan(self):
-        return Tan.apply(_floating(self))
+        return Tan._apply1(_floating(self))
 
     def asin(self):
-        return Asin.apply(_floating(self))
+        return Asin._apply1(_floating(self))
 
     def acos(self):
-        return Acos.apply(_floating(self))
+        return Acos._apply1(_floating(self))
 
     def atan(self):
-        return Atan.apply(_floating(self))
+        return Atan._apply1(_floating(self))
 
     arcsin = asin
     arccos = acos
     arctan = atan
 
     def sinh(self):
-        return Sinh.apply(_floating(self))
+        return Sinh._apply1(_floating(self))
 
     def cosh(self):
-        return Cosh.apply(_floating(self))
+        return Cosh._apply1(_floating(self))
 
     def atan2(self, other):
         x = _floating(self)
@@ -283,13 +283,13 @@ class _Math:
     arctan2 = atan2
 
     def floor(self):
-        return Floor.apply(self) if self._data.dtype.kind == "f" else self.clone()
+        return Floor._apply1(self) if self._data.dtype.kind == "f" else self.clone()
 
     def ceil(self):
-        return Ceil.apply(self) if self._data.dtype.kind == "f" else self.clone()
+        return Ceil._apply1(self) if self._data.dtype.kind == "f" else self.clone()
 
     def trunc(self):
-        return Trunc.apply(self) if self._data.dtype.kind == "f" else self.clone()
+        return Trunc._apply1(self) if self._data.dtype.kind == "f" else self.clone()
 
     fix = trunc
 
@@ -297,15 +297,15 @@ class _Math:
         if self._data.dtype.kind != "f":
             return self.clone()
         if decimals:
-            return RoundDecimals.apply(self, decimals)
-        return Round.apply(self, 0)
+            return RoundDecimals._apply1(self, decimals)
+        return Round._apply1(self, 0)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (the dtype's extremes by
         default)."""
         if self._data.dtype.kind != "f":
             return self.clone()
-        return NanToNum.apply(self, nan, posinf, neginf)
+        return NanToNum._apply1(self, nan, posinf, neginf)
 
     def frac(self):
         return self - self.trunc()
@@ -317,18 +317,18 @@ class _Math:
         return Lerp.apply(self, end, weight)
 
     def expm1(self):
-        return Expm1.apply(_floating(self))
+        return Expm1._apply1(_floating(self))
 
     def reciprocal(self):
-        return Reciprocal.apply(_floating(self))
+        return Reciprocal._apply1(_floating(self))
 
     def rsqrt(self):
-        return Rsqrt.apply(_floating(self))
+        return Rsqrt._apply1(_floating(self))
 
     def square(self):
         return _binary(Pow, self, 2)
 
     def sign(self):
         if self._data.dtype.kind == "b":
-            return Clone.apply(self)
-        return Sign.apply(self)
+            return Clone._apply1(self)
+        return Sign._apply1(self)

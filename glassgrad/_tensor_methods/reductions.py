@@ -64,7 +64,7 @@ class _Reductions:
         if axis is not None:
             dim = axis
         if dim is None and dtype is None and not keepdim:
-            return Sum.apply(self)  # the common loss.sum(): the forward's defaults
+            return Sum._apply1(self)  # the common loss.sum(): the forward's defaults
         npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
         return (Sum if dim is None else SumDim).apply(self, dim, keepdim, npd)
 
@@ -72,7 +72,7 @@ class _Reductions:
         if axis is not None:
             dim = axis
         if dim is None and dtype is None and not keepdim:
-            return Mean.apply(self)
+            return Mean._apply1(self)
         npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
         return (Mean if dim is None else MeanDim).apply(self, dim, keepdim, npd)
 
@@ -90,15 +90,15 @@ class _Reductions:
             return self
         # like PyTorch: sum with keepdim (SumBackward1), then view away the leading dims
         padded = (1,) * lead + size
-        out = SumToSize.apply(self, padded) if padded != shape else self
-        return Reshape.apply(out, size) if lead else out
+        out = SumToSize._apply1(self, padded) if padded != shape else self
+        return Reshape._apply1(out, size) if lead else out
 
     def max(self, dim=None, keepdim=False):
         """``max()``: the largest value; ``max(dim)``: (values, indices); ``max(other)``."""
         if isinstance(dim, Tensor):
             return self.maximum(dim)
         if dim is None:
-            return Max.apply(self)
+            return Max._apply1(self)
         return _with_indices(MaxDim, self, dim, keepdim, "max")
 
     def min(self, dim=None, keepdim=False):
@@ -106,14 +106,14 @@ class _Reductions:
         if isinstance(dim, Tensor):
             return self.minimum(dim)
         if dim is None:
-            return Min.apply(self)
+            return Min._apply1(self)
         return _with_indices(MinDim, self, dim, keepdim, "min")
 
     def amax(self, dim=(), keepdim=False):
-        return Amax.apply(self, dim, keepdim)
+        return Amax._apply1(self, dim, keepdim)
 
     def amin(self, dim=(), keepdim=False):
-        return Amin.apply(self, dim, keepdim)
+        return Amin._apply1(self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False):
         return _wrap(arg_extreme(self._data, dim, keepdim, "argmax"), False, None)
@@ -130,18 +130,18 @@ class _Reductions:
     def prod(self, dim=None, keepdim=False, dtype=None):
         npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
         if dim is None:
-            return Prod.apply(self, None, False, npd)
+            return Prod._apply1(self, None, False, npd)
         if not isinstance(dim, (_int, np.integer)):
             raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
-        return ProdDim.apply(self, dim, keepdim, npd)
+        return ProdDim._apply1(self, dim, keepdim, npd)
 
     def logsumexp(self, dim, keepdim=False):
-        return LogSumExp.apply(_floating(self), dim, keepdim)
+        return LogSumExp._apply1(_floating(self), dim, keepdim)
 
     def median(self, dim=None, keepdim=False):
         """``median()``: the middle value (lower of two); ``median(dim)``: (values, indices)."""
         if dim is None:
-            return Median.apply(self)
+            return Median._apply1(self)
         return self._select_sorted(MedianDim, dim, keepdim, None, "median")
 
     def kthvalue(self, k, dim=-1, keepdim=False):
@@ -226,7 +226,7 @@ class _Reductions:
 
     def cumsum(self, dim, dtype=None):
         npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
-        return Cumsum.apply(self, dim, npd)
+        return Cumsum._apply1(self, dim, npd)
 
     def sort(self, dim=-1, descending=False, stable=False):
         """(values, indices) sorted along ``dim``; ties keep their order."""
@@ -237,7 +237,7 @@ class _Reductions:
         if data.ndim == 0:
             return return_types.sort(self.clone(), _wrap(np.zeros((), np.int64), False, None))
         idx = _argsort(data, d, descending)
-        return return_types.sort(SortValues.apply(self, d, idx), _wrap(idx, False, None))
+        return return_types.sort(SortValues._apply1(self, d, idx), _wrap(idx, False, None))
 
     def argsort(self, dim=-1, descending=False, stable=False):
         return self.sort(dim, descending, stable).indices
@@ -253,7 +253,7 @@ class _Reductions:
             raise RuntimeError("selected index k out of range")
         x = self if data.ndim else self.reshape(1)
         idx = np.take(_argsort(x._data, d, largest), np.arange(k), axis=d)
-        values = TopkValues.apply(x, d, idx)
+        values = TopkValues._apply1(x, d, idx)
         if not data.ndim:
             return return_types.topk(values.reshape(()), _wrap(idx.reshape(()), False, None))
         return return_types.topk(values, _wrap(idx, False, None))
@@ -272,7 +272,7 @@ class _Reductions:
             raise IndexError(f"index out of range in self: index {bad} for dimension {d} with "
                              f"size {size}")
         x = self if self._data.ndim else self.reshape(1)
-        out = IndexSelect.apply(x, (slice(None),) * d + (idx,))
+        out = IndexSelect._apply1(x, (slice(None),) * d + (idx,))
         return out if self._data.ndim else out.reshape(())
 
     def nonzero(self, as_tuple=False):
@@ -283,7 +283,7 @@ class _Reductions:
 
     def cumprod(self, dim, dtype=None):
         npd = None if dtype is None else _dtype.to_numpy_dtype(dtype)
-        return Cumprod.apply(self, dim, npd)
+        return Cumprod._apply1(self, dim, npd)
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
         """The distinct values, sorted (with where each element went, and how many of each)."""

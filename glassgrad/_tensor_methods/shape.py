@@ -48,8 +48,8 @@ class _Shape:
     def reshape(self, *shape):
         shape = _shape_arg(shape)
         if not self._data.flags.c_contiguous and not _viewable(self._data, shape):
-            return UnsafeView.apply(self, shape)  # a copy, as PyTorch's reshape makes here
-        return Reshape.apply(self, shape)
+            return UnsafeView._apply1(self, shape)  # a copy, as PyTorch's reshape makes here
+        return Reshape._apply1(self, shape)
 
     def view(self, *shape):
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, _int, Size)):
@@ -60,19 +60,19 @@ class _Shape:
                 "view size is not compatible with input tensor's size and stride (at least one "
                 "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
             )
-        return Reshape.apply(self, shape)
+        return Reshape._apply1(self, shape)
 
     def view_as(self, other):
-        return Reshape.apply(self, other._data.shape)
+        return Reshape._apply1(self, other._data.shape)
 
     def reshape_as(self, other):
-        return Reshape.apply(self, other._data.shape)
+        return Reshape._apply1(self, other._data.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
         shape = self._data.shape
         nd = len(shape)
         if nd == 0:
-            return Reshape.apply(self, (1,))
+            return Reshape._apply1(self, (1,))
         s = _norm_dim(start_dim, nd)
         e = _norm_dim(end_dim, nd)
         if s > e:
@@ -80,13 +80,13 @@ class _Shape:
         n = 1
         for d in shape[s:e + 1]:
             n *= d
-        return Reshape.apply(self, shape[:s] + (n,) + shape[e + 1:])
+        return Reshape._apply1(self, shape[:s] + (n,) + shape[e + 1:])
 
     def squeeze(self, dim=None):
         shape = self._data.shape
         if dim is None:
             new = tuple(d for d in shape if d != 1)
-            return Squeeze.apply(self, new)
+            return Squeeze._apply1(self, new)
         multi = isinstance(dim, (tuple, list))
         dims = dim if multi else (dim,)
         dims = {_norm_dim(d, len(shape)) for d in dims}
@@ -95,7 +95,7 @@ class _Shape:
         return (SqueezeDims if multi else SqueezeDim).apply(self, new)
 
     def unsqueeze(self, dim):
-        return Unsqueeze.apply(self, _norm_dim(dim, self._data.ndim + 1))
+        return Unsqueeze._apply1(self, _norm_dim(dim, self._data.ndim + 1))
 
     def permute(self, *dims):
         dims = _shape_arg(dims)
@@ -106,13 +106,13 @@ class _Shape:
                 f"the length of the desired ordering of dimensions i.e. input.dim() = {nd} is "
                 f"not equal to len(dims) = {len(dims)}"
             )
-        return Permute.apply(self, tuple(_norm_dim(d, nd) for d in dims))
+        return Permute._apply1(self, tuple(_norm_dim(d, nd) for d in dims))
 
     def transpose(self, dim0, dim1):
         nd = self._data.ndim
         if nd == 0:
             return self
-        return Transpose.apply(self, _norm_dim(dim0, nd), _norm_dim(dim1, nd))
+        return Transpose._apply1(self, _norm_dim(dim0, nd), _norm_dim(dim1, nd))
 
     swapaxes = transpose
 
@@ -120,7 +120,7 @@ class _Shape:
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                                f"{self._data.ndim}D")
-        return TransposeT.apply(self)
+        return TransposeT._apply1(self)
 
     @property
     def T(self):  # noqa: N802
@@ -133,7 +133,7 @@ class _Shape:
                 "deprecated and it will throw an error in a future release. Consider `x.mT` to "
                 "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
                 "to reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
-        return Permute.apply(self, tuple(range(nd - 1, -1, -1)))
+        return Permute._apply1(self, tuple(range(nd - 1, -1, -1)))
 
     @property
     def mT(self):  # noqa: N802
@@ -156,7 +156,7 @@ class _Shape:
                     f"non-existing dimension {i}"
                 )
         full = tuple(cur[i - lead] if s == -1 else s for i, s in enumerate(shape))
-        return Expand.apply(self, full)
+        return Expand._apply1(self, full)
 
     def expand_as(self, other):
         return self.expand(other._data.shape)

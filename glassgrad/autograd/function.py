@@ -242,45 +242,7 @@ class Function:
         ctx = _new(cls)
         ctx._saved = None
         if cls._unary:
-            # one tensor input, the rest plain parameters (dim, shape, ...): no argument loop
-            # (its backward returns x's gradient in x's shape and dtype: see ``_exact``; an op
-            # whose forward sets it False leaves summing or casting g back to the engine)
-            ctx._exact = True
-            x = args[0]
-            rx = x._data
-            try:
-                out = cls.forward(ctx, rx, *args[1:], **kwargs)
-            except (ValueError, IndexError, TypeError) as e:
-                raise _op_error(cls, [rx], e) from None
-            if type(out) is not _ndarray:
-                out = _as_array_out(ctx, out)
-            result = _new(Tensor)  # _wrap, inlined
-            result._data = out
-            result._grad = None
-            result._vc = None
-            result._hooks = None
-            result._retains_grad = False
-            if x.requires_grad and _mode.enabled:
-                ctx.inputs = (x,)
-                ctx._seq = _next_seq()
-                ctx._out_vc = None
-                ctx._out_pos = -1
-                ctx._retain = None
-                ctx._g = None
-                result.requires_grad = True
-                result.grad_fn = ctx
-                saved = ctx._saved
-                if saved is not None:
-                    _resolve_saved(ctx, saved, (rx,), args, out, result)
-            else:
-                result.requires_grad = False
-                result.grad_fn = None
-            # glass hooks: begin
-            if state.forward_hooks:
-                for hook in state.forward_hooks:
-                    hook(ctx, args, kwargs, result)
-            # glass hooks: end
-            return result
+            return cls._apply1(*args, **kwargs)
         if len(args) == 2 and not kwargs:
             return cls._apply2(args[0], args[1])
         raw = []
@@ -329,6 +291,51 @@ class Function:
         if state.forward_hooks:
             for hook in state.forward_hooks:
                 hook(ctx, args, kwargs, result)
+        # glass hooks: end
+        return result
+
+    @classmethod
+    def _apply1(cls, x, *params, **kwargs):
+        """``apply`` for an op with one tensor input, the rest plain parameters (dim, shape, ...):
+        no argument loop, and the output Tensor built in place."""
+        ctx = _new(cls)
+        ctx._saved = None
+        # one tensor input, the rest plain parameters (dim, shape, ...): no argument loop
+        # (its backward returns x's gradient in x's shape and dtype: see ``_exact``; an op
+        # whose forward sets it False leaves summing or casting g back to the engine)
+        ctx._exact = True
+        rx = x._data
+        try:
+            out = cls.forward(ctx, rx, *params, **kwargs) if params or kwargs else cls.forward(ctx, rx)
+        except (ValueError, IndexError, TypeError) as e:
+            raise _op_error(cls, [rx], e) from None
+        if type(out) is not _ndarray:
+            out = _as_array_out(ctx, out)
+        result = _new(Tensor)  # _wrap, inlined
+        result._data = out
+        result._grad = None
+        result._vc = None
+        result._hooks = None
+        result._retains_grad = False
+        if x.requires_grad and _mode.enabled:
+            ctx.inputs = (x,)
+            ctx._seq = _next_seq()
+            ctx._out_vc = None
+            ctx._out_pos = -1
+            ctx._retain = None
+            ctx._g = None
+            result.requires_grad = True
+            result.grad_fn = ctx
+            saved = ctx._saved
+            if saved is not None:
+                _resolve_saved(ctx, saved, (rx,), (x,), out, result)
+        else:
+            result.requires_grad = False
+            result.grad_fn = None
+        # glass hooks: begin
+        if state.forward_hooks:
+            for hook in state.forward_hooks:
+                hook(ctx, (x, *params), kwargs, result)
         # glass hooks: end
         return result
 
