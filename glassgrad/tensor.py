@@ -1027,8 +1027,10 @@ _ONES = {}
 
 
 def _ones_like_scalar(data):
-    """A read-only 1 of data's shape and dtype, cached (the seed of every loss.backward())."""
-    key = (data.shape, data.dtype)
+    """A read-only 1 of data's shape and dtype, cached (the seed of every loss.backward()).
+    A 0-d one (a loss) is keyed by its dtype alone: the dict looks a dtype up faster than a
+    (shape, dtype) pair, whose hash is computed anew each time."""
+    key = data.dtype if not data.ndim else (data.shape, data.dtype)
     one = _ONES.get(key)
     if one is None:
         one = np.ones(data.shape, data.dtype)

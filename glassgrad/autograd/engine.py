@@ -141,7 +141,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
         elif _add_to_slot(fn, t, g):
             _heappush(ready, (-fn._seq, fn))
             root_fns.append(fn)
-    _drain(ready, root_fns, leaf_roots, retain_graph)
+    _drain(ready, None, root_fns, leaf_roots, retain_graph)
 
 
 def backward_scalar(t, g):
@@ -152,7 +152,7 @@ def backward_scalar(t, g):
         run_backward((t,), (g,))
         return
     fn._g = g
-    _drain([(-fn._seq, fn)], (fn,), (), False)
+    _drain([], fn, (fn,), (), False)
 
 
 def _add_to_slot(fn, t, gi):
@@ -171,8 +171,9 @@ def _add_to_slot(fn, t, gi):
     return first
 
 
-def _drain(ready, root_fns, leaf_roots, retain_graph):
-    """``run_backward``'s loop: run the nodes in ``ready`` (a heap) and every node they reach.
+def _drain(ready, nxt, root_fns, leaf_roots, retain_graph):
+    """``run_backward``'s loop: run the nodes waiting in ``ready`` (a heap) or ``nxt`` (the
+    one node waiting while no other does), and every node they reach.
 
     A node's incoming gradient waits in its ``_g`` slot (no dict to look it up in) until it
     runs; ``_running`` keeps a second backward from using those slots meanwhile.
@@ -187,8 +188,7 @@ def _drain(ready, root_fns, leaf_roots, retain_graph):
     _running = True
     bhooks = state.backward_hooks
     hooked = None  # leaves with hooks (made on the first one): see _HookedLeaves
-    # the one node waiting while no other does (a chain): it runs next, without the heap
-    nxt = None
+    # nxt: the one node waiting while no other does (a chain): it runs next, without the heap
     try:
         for t, g in leaf_roots:
             _deliver_leaf(t, g, False, Tensor, _wrap)
