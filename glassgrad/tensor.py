@@ -560,11 +560,16 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
 
     # -- arithmetic (operators call op classes; dtype promotion follows PyTorch) ---------------
 
-    # each operator goes straight to its op when both operands are Tensors of one dtype (the
-    # common case: nothing to promote), else through _binary's promotion rules
+    # each operator goes straight to its op when both operands are Tensors of one dtype, or a
+    # float Tensor and a Python float (the common cases: nothing to promote), else through
+    # _binary's promotion rules
 
     def __add__(self, other):
-        if other.__class__ is Tensor and other._data.dtype is self._data.dtype:
+        c = other.__class__
+        if c is Tensor:
+            if other._data.dtype is self._data.dtype:
+                return Add._apply2(self, other)
+        elif c is _float and self._data.dtype.kind == "f":
             return Add._apply2(self, other)
         return _binary(Add, self, other)
 
@@ -572,7 +577,11 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
 
     def __sub__(self, other):
         dt = self._data.dtype
-        if other.__class__ is Tensor and other._data.dtype is dt and dt.kind != "b":
+        c = other.__class__
+        if c is Tensor:
+            if other._data.dtype is dt and dt.kind != "b":
+                return Sub._apply2(self, other)
+        elif c is _float and dt.kind == "f":
             return Sub._apply2(self, other)
         if dt.kind == "b" or _is_bool(other):
             raise _bool_sub_error(self, other)
@@ -586,7 +595,11 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         return _binary(RSub, self, other)
 
     def __mul__(self, other):
-        if other.__class__ is Tensor and other._data.dtype is self._data.dtype:
+        c = other.__class__
+        if c is Tensor:
+            if other._data.dtype is self._data.dtype:
+                return Mul._apply2(self, other)
+        elif c is _float and self._data.dtype.kind == "f":
             return Mul._apply2(self, other)
         return _binary(Mul, self, other)
 
@@ -594,7 +607,8 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
 
     def __truediv__(self, other):
         dt = self._data.dtype
-        if other.__class__ is Tensor and other._data.dtype is dt and dt.kind == "f":
+        c = other.__class__
+        if dt.kind == "f" and (c is _float or (c is Tensor and other._data.dtype is dt)):
             return Div._apply2(self, other)
         if dt.kind != "f" and (
             not isinstance(other, Tensor) or other._data.dtype.kind != "f"
