@@ -568,9 +568,9 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         c = other.__class__
         if c is Tensor:
             if other._data.dtype is self._data.dtype:
-                return Add._apply2(self, other)
+                return _add2(self, other)
         elif c is _float and self._data.dtype.kind == "f":
-            return Add._apply2(self, other)
+            return _add2(self, other)
         return _binary(Add, self, other)
 
     __radd__ = __add__
@@ -580,9 +580,9 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         c = other.__class__
         if c is Tensor:
             if other._data.dtype is dt and dt.kind != "b":
-                return Sub._apply2(self, other)
+                return _sub2(self, other)
         elif c is _float and dt.kind == "f":
-            return Sub._apply2(self, other)
+            return _sub2(self, other)
         if dt.kind == "b" or _is_bool(other):
             raise _bool_sub_error(self, other)
         return _binary(Sub, self, other)
@@ -598,9 +598,9 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         c = other.__class__
         if c is Tensor:
             if other._data.dtype is self._data.dtype:
-                return Mul._apply2(self, other)
+                return _mul2(self, other)
         elif c is _float and self._data.dtype.kind == "f":
-            return Mul._apply2(self, other)
+            return _mul2(self, other)
         return _binary(Mul, self, other)
 
     __rmul__ = __mul__
@@ -609,7 +609,7 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         dt = self._data.dtype
         c = other.__class__
         if dt.kind == "f" and (c is _float or (c is Tensor and other._data.dtype is dt)):
-            return Div._apply2(self, other)
+            return _div2(self, other)
         if dt.kind != "f" and (
             not isinstance(other, Tensor) or other._data.dtype.kind != "f"
         ) and not isinstance(other, _float):
@@ -650,7 +650,7 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
     def __pow__(self, other):
         if type(other) is _int or type(other) is _float:
             if self._data.dtype.kind == "f":
-                return Pow._apply2(self, other)  # a float tensor: nothing to promote
+                return _pow2(self, other)  # a float tensor: nothing to promote
             return _binary(Pow, self, other)
         return _binary(PowTensor, self, other)
 
@@ -1031,6 +1031,10 @@ from .ops.elementwise import (  # noqa: E402  (ops import this module's _wrap)
     Add, Div, Fmod, FmodScalar, Mul, Neg, Pow, PowTensor, RDiv, Remainder, RemainderScalar, RPow,
     RSub, Sub,
 )
+# the operators' fast paths call these bound methods, made once (Op._apply2 would bind a new
+# one on every call)
+_add2, _sub2, _mul2, _div2, _pow2 = (Add._apply2, Sub._apply2, Mul._apply2, Div._apply2,
+                                     Pow._apply2)
 from .ops.unary import Abs  # noqa: E402
 from .ops.indexing import CopySlices, IndexPut  # noqa: E402
 from .ops.linalg import Bmm, matmul_op  # noqa: E402
