@@ -74,3 +74,46 @@ def test_a_scalar_root_whose_node_has_two_outputs():
     first, _ = Split.apply(x)
     first.backward()  # a scalar root whose node has two outputs
     assert x.grad.tolist() == [1.0, 1.0]
+
+
+def _two_outputs_twice(lib, fail_first):
+    calls = []
+
+    class Split(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 * 2 + g2 * 3
+
+    class Boom(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append(1)
+            if fail_first and len(calls) == 1:
+                raise ValueError("boom")
+            return g
+
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    a, b = Split.apply(x)
+    # b * 5 runs first and fills one of Split's two slots; then Boom's backward may raise
+    loss = (Boom.apply(a) + b * 5).sum()
+    for _ in range(2):
+        try:
+            loss.backward(retain_graph=True)
+        except ValueError:
+            pass
+    return x.grad.tolist()
+
+
+@pytest.mark.parametrize("fail_first", [False, True])
+def test_a_node_with_two_outputs_gets_fresh_slots_for_each_backward(fail_first):
+    got = _two_outputs_twice(gg, fail_first)
+    assert got == _two_outputs_twice(torch, fail_first)
+    assert got == ([17.0, 17.0] if fail_first else [34.0, 34.0])

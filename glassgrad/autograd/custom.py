@@ -202,6 +202,8 @@ def apply_custom(cls, args, kwargs):
     else:
         non_diff = ctx.__dict__.get("_non_diff", ())
         ctx._nout = max(1, len(outs))
+        if ctx._nout > 1:  # the engine's gradient slots, one per output (engine._add_to_slot)
+            ctx._g = [None] * ctx._nout
         ctx._out_meta = [
             (o._data.shape, o._data.dtype) if isinstance(o, Tensor) else ((), np.float32)
             for o in outs

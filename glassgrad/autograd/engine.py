@@ -156,16 +156,17 @@ def backward_scalar(t, g):
 
 
 def _add_to_slot(fn, t, gi):
-    """Add ``gi`` (the gradient of ``fn``'s output ``t``) into ``fn._g``, a list of one slot
-    per output where ``fn`` has several. True if it is the first gradient to arrive."""
-    n = fn._nout
+    """Add ``gi`` (the gradient of ``fn``'s output ``t``) into ``fn._g``. True if it is the first
+    gradient to arrive (``fn`` then starts waiting). A node with several outputs holds a list of
+    one slot per output there, made with the node (engine reads no ``_nout`` per edge)."""
     slots = fn._g
-    if n == 1:
-        fn._g = gi if slots is None else slots + gi
-        return slots is None
-    first = slots is None
-    if first:
-        slots = fn._g = [None] * n
+    if slots is None:
+        fn._g = gi
+        return True
+    if slots.__class__ is not list:
+        fn._g = slots + gi
+        return False
+    first = all(s is None for s in slots)
     i = t._oidx
     slots[i] = gi if slots[i] is None else slots[i] + gi
     return first
@@ -201,8 +202,12 @@ def _drain(ready, nxt, root_fns, leaf_roots, retain_graph):
             else:
                 break
             g = node._g
-            node._g = None
-            if node._retain is not None:
+            if g.__class__ is list:  # several outputs: fresh slots for a later backward
+                node._g = [None] * len(g)
+            else:
+                node._g = None
+            exact = node._exact  # False also where a tensor hook or retain_grad() waits
+            if not exact and node._retain is not None:
                 g = _retained(node, g, False, _wrap)
             input_grads = node.backward(node, g)
             if type(input_grads) is not tuple:
@@ -214,7 +219,6 @@ def _drain(ready, nxt, root_fns, leaf_roots, retain_graph):
             # glass hooks: end
             if not retain_graph and node._saved is not None:
                 node._saved = _FREED
-            exact = node._exact
             for t, gi in zip(node.inputs, input_grads):
                 if t is None or gi is None:
                     continue
@@ -229,12 +233,12 @@ def _drain(ready, nxt, root_fns, leaf_roots, retain_graph):
                 if fn is not None and fn._seq > node._seq:
                     fn = _history_before(fn, node._seq, t)
                 if fn is not None:
-                    if fn._nout == 1:
-                        prev = fn._g
-                        if prev is not None:
-                            fn._g = prev + gi
-                            continue
+                    prev = fn._g
+                    if prev is None:
                         fn._g = gi
+                    elif prev.__class__ is not list:
+                        fn._g = prev + gi
+                        continue
                     elif not _add_to_slot(fn, t, gi):
                         continue
                     # fn has its first gradient: it waits, alone (nxt) or in the heap
@@ -273,10 +277,8 @@ def _drain(ready, nxt, root_fns, leaf_roots, retain_graph):
     finally:
         _running = False
         if ready or nxt is not None:  # an error stopped the walk: drop what still waits
-            for _, node in ready:
-                node._g = None
-            if nxt is not None:
-                nxt._g = None
+            for node in [n for _, n in ready] + ([nxt] if nxt is not None else []):
+                node._g = None if node._nout == 1 else [None] * node._nout
         if prev_higher:
             _set_higher(True)
         _mode.enabled = prev_mode

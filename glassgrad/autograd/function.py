@@ -112,10 +112,13 @@ class Function:
                 return 2 * x * g
     """
 
-    # ``_g``: the gradient waiting for this node during ``loss.backward()`` (engine._drain).
+    # ``_g``: the gradient waiting for this node during ``loss.backward()`` (engine._drain); a
+    # list of one slot per output for a node with several (made with the node).
     # ``_exact``: backward returns each input's gradient in that input's shape and dtype, so the
     # engine's fast path need not sum or cast it back: unary built-in ops (unless forward says
-    # otherwise), and built-in two-operand ops on arrays of one shape and dtype or with a number
+    # otherwise), and built-in two-operand ops on arrays of one shape and dtype or with a number.
+    # A hook or retain_grad() on the output sets it False too: only then does the fast path look
+    # at ``_retain``
     __slots__ = (
         "inputs", "_saved", "_checks", "_out_vc", "_out_pos", "_retain", "_seq", "_g", "_exact",
         "__weakref__",
