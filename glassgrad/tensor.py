@@ -496,7 +496,7 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
             return
         self._retains_grad = True
         self.grad_fn._retain = weakref.ref(self)
-        self.grad_fn._exact = False  # the engine's fast path then looks for _retain
+        self.grad_fn._exact = None  # the engine then looks for _retain
 
     @property
     def retains_grad(self) -> bool:
@@ -532,7 +532,7 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         if self.grad_fn is not None:
             # the engine finds a non-leaf's hooks through its node (as retain_grad does)
             self.grad_fn._retain = weakref.ref(self)
-            self.grad_fn._exact = False  # the engine's fast path then looks for _retain
+            self.grad_fn._exact = None  # the engine then looks for _retain
         handle = RemovableHandle(hooks.pre)
         hooks.pre[handle.id] = hook
         return handle

@@ -162,8 +162,7 @@ def apply_custom(cls, args, kwargs):
     ctx = _node_class(cls).__new__(_node_class(cls))
     ctx._saved = None
     ctx._versions = ()
-    ctx._out_vc = None
-    ctx._out_pos = -1
+    ctx._out = None
     ctx._retain = None
     ctx._g = None
     ctx._exact = False

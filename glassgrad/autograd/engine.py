@@ -206,8 +206,8 @@ def _drain(ready, nxt, root_fns, leaf_roots, retain_graph):
                 node._g = [None] * len(g)
             else:
                 node._g = None
-            exact = node._exact  # False also where a tensor hook or retain_grad() waits
-            if not exact and node._retain is not None:
+            exact = node._exact  # None: a tensor hook or retain_grad() waits (see Function)
+            if exact is None:
                 g = _retained(node, g, False, _wrap)
             input_grads = node.backward(node, g)
             if type(input_grads) is not tuple:
@@ -351,7 +351,7 @@ def _run_general(roots, root_grads, retain_graph, create_graph, capture):
             g = grads.pop(node, None)
             if g is None:
                 continue
-            if node._retain is not None:
+            if node._exact is None:
                 g = _retained(node, g, create_graph, _wrap)
             if capture is not None:
                 targets = node_targets.get(node)

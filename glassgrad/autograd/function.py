@@ -117,10 +117,13 @@ class Function:
     # ``_exact``: backward returns each input's gradient in that input's shape and dtype, so the
     # engine's fast path need not sum or cast it back: unary built-in ops (unless forward says
     # otherwise), and built-in two-operand ops on arrays of one shape and dtype or with a number.
-    # A hook or retain_grad() on the output sets it False too: only then does the fast path look
-    # at ``_retain``
+    # None: a hook or retain_grad() on the output waits for its gradient (then ``_retain``, set
+    # only then, is a weak reference to the output); the engine conforms gradients there too.
+    # ``_out``: (position, version counter) of the node's own output among what forward saved,
+    # else None; set only where forward saved something. Each attribute a node does not need is
+    # left unset: a store per op on a site that sees every op class is not cheap.
     __slots__ = (
-        "inputs", "_saved", "_checks", "_out_vc", "_out_pos", "_retain", "_seq", "_g", "_exact",
+        "inputs", "_saved", "_checks", "_out", "_retain", "_seq", "_g", "_exact",
         "__weakref__",
     )
 
@@ -155,9 +158,16 @@ class Function:
             vc = t._vc
             if vc is not None and vc[0] != v and self._uses_saved(i):
                 raise RuntimeError(_modified_msg(t, self, v))
-        if self._out_vc is not None and self._out_vc[0] != 0:
-            raise RuntimeError(_modified_msg(None, self, 0, self._out_vc[0]))
+        out = self._out
+        if out is not None and out[1][0] != 0:  # its own output, changed in place since
+            raise RuntimeError(_modified_msg(None, self, 0, out[1][0]))
         return saved
+
+    def _out_index(self) -> int:
+        """Where in what forward saved its own output is (-1: not saved). ``_out``, (position,
+        the output's version counter), is set only where forward saved something."""
+        out = getattr(self, "_out", None)
+        return -1 if out is None else out[0]
 
     def _uses_saved(self, i) -> bool:
         """Whether a gradient this node computes uses saved value ``i`` (``_saved_needed_by``).
@@ -221,7 +231,7 @@ class Function:
         for i, item in enumerate(out):
             if i in inputs:
                 continue
-            if i == self._out_pos:
+            if i == self._out_index():
                 # the op's own output, re-wrapped so that its gradient flows back through us
                 out[i] = _wrap(item, True, self)
             elif isinstance(item, np.ndarray):
@@ -279,9 +289,6 @@ class Function:
         if record and _mode.enabled:
             ctx.inputs = inputs
             ctx._seq = _next_seq()
-            ctx._out_vc = None
-            ctx._out_pos = -1
-            ctx._retain = None
             ctx._g = None
             ctx._exact = False
             result.requires_grad = True
@@ -325,9 +332,6 @@ class Function:
         if x.requires_grad and _mode.enabled:
             ctx.inputs = (x,)
             ctx._seq = _next_seq()
-            ctx._out_vc = None
-            ctx._out_pos = -1
-            ctx._retain = None
             ctx._g = None
             result.requires_grad = True
             result.grad_fn = ctx
@@ -383,9 +387,6 @@ class Function:
         if (ga or gb) and _mode.enabled:
             ctx.inputs = (a if ga else None, b if gb else None)
             ctx._seq = _next_seq()
-            ctx._out_vc = None
-            ctx._out_pos = -1
-            ctx._retain = None
             ctx._g = None
             # (see ``_exact``) an op on two arrays of one shape and dtype
             ctx._exact = ra.__class__ is not _ndarray or rb.__class__ is not _ndarray or (
@@ -397,6 +398,7 @@ class Function:
                 if len(saved) == 2 and saved[0] is ra and saved[1] is rb:
                     # forward saved its two operands (Mul, Div, Pow, ...): note the Tensors
                     # among them with their versions (_resolve_saved2's result, unrolled)
+                    ctx._out = None
                     if b is rb:  # a number
                         vc = a._vc
                         ctx._checks = ((0, a, 0 if vc is None else vc[0]),)
@@ -466,6 +468,7 @@ def _resolve_saved(ctx, saved, raw, args, out, result):
     the op's own output gets a version counter of its own (saving its Tensor would make a
     reference cycle). The saved arrays themselves stay as forward saved them.
     """
+    ctx._out = None
     checks = []
     for i, s in enumerate(saved):
         j = 0
@@ -478,13 +481,14 @@ def _resolve_saved(ctx, saved, raw, args, out, result):
             j += 1
         else:
             if s is out:
-                ctx._out_pos = i
-                result._vc = ctx._out_vc = [0]
+                result._vc = vc = [0]
+                ctx._out = (i, vc)
     ctx._checks = checks
 
 
 def _resolve_saved2(ctx, saved, ra, rb, a, b, out, result):
     """``_resolve_saved`` for a two-operand op, without the loop over the operands."""
+    ctx._out = None
     checks = []
     for i, s in enumerate(saved):
         if s is ra and a is not ra:
@@ -494,8 +498,8 @@ def _resolve_saved2(ctx, saved, ra, rb, a, b, out, result):
             vc = b._vc
             checks.append((i, b, 0 if vc is None else vc[0]))
         elif s is out:
-            ctx._out_pos = i
-            result._vc = ctx._out_vc = [0]
+            result._vc = vc = [0]
+            ctx._out = (i, vc)
     ctx._checks = checks
 
 
@@ -562,7 +566,7 @@ def _modified_msg(t, node, expected, now=None) -> str:
         now = _version(t)
         maker = t.grad_fn  # the tensor's history now (an in-place op rebased it)
     else:
-        arr = node._saved[node._out_pos]
+        arr = node._saved[node._out_index()]
         maker = node  # an output saved by its own node names that node
     type_name = _TYPE_NAMES.get(arr.dtype.name, arr.dtype.name)
     what = f"[{_PREFIX[0]}.{type_name}Tensor {list(arr.shape)}]"

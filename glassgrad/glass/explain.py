@@ -492,8 +492,9 @@ def _hints(nodes, tensors) -> _Hints:
         for item in saved_inputs.values():
             if item.grad_fn is not None:
                 h.outs.setdefault(item.grad_fn, item._data)
-        if 0 <= n._out_pos < len(saved):
-            h.outs.setdefault(n, saved[n._out_pos])
+        pos = n._out_index()
+        if 0 <= pos < len(saved):
+            h.outs.setdefault(n, saved[pos])
     for n in nodes:
         name = n.name()
         ins = n.inputs or ()
