@@ -75,10 +75,12 @@ def compare(make, libs, rounds: int, budget: float) -> dict:
 
 
 def _nohooks_build():
-    """Swap in copies of Function.apply and run_backward with the glass-box hook checks cut out
-    (the lines between ``# glass hooks`` markers), to measure what the checks cost when off."""
+    """Swap in copies of the hot-path functions (Function's apply paths, the engine's loop) with
+    the glass-box hook checks cut out (the lines between ``# glass hooks`` markers), to measure
+    what the checks cost when off."""
     import inspect
     import textwrap
+    import types
 
     from glassgrad.autograd import engine, function
 
@@ -98,25 +100,42 @@ def _nohooks_build():
             raise RuntimeError(f"no glass-hook markers found in {fn.__qualname__}")
         ns = dict(vars(module))
         exec("\n".join(out), ns)  # noqa: S102  (our own source, minus the marked lines)
-        return ns[fn.__name__]
+        made = ns[fn.__name__]
+        # run in the module's own globals, so that names (and ``global`` stores) resolve to
+        # what is installed there, stripped or not
+        copy = types.FunctionType(made.__code__, vars(module), made.__name__, made.__defaults__,
+                                  made.__closure__)
+        copy.__kwdefaults__ = made.__kwdefaults__
+        return copy
 
-    originals = (function.Function.__dict__["apply"], engine.run_backward)
-    apply_fn = strip(function.Function.apply.__func__, function)
-    run_bw = strip(engine.run_backward, engine)
+    # every hot-path function with marked lines: Function's apply paths (classmethods) and the
+    # engine's loop and loss.backward() entry
+    methods = ("apply", "_apply1", "_apply2")
+    engine_fns = ("_drain", "backward_scalar")
+    originals = {m: function.Function.__dict__[m] for m in methods}
+    originals.update({f: getattr(engine, f) for f in engine_fns})
+    stripped = {m: classmethod(strip(getattr(function.Function, m).__func__, function))
+                for m in methods}
+    stripped.update({f: strip(getattr(engine, f), engine) for f in engine_fns})
+
+    def _set(fns):
+        tensor_mod = sys.modules["glassgrad.tensor"]  # (glassgrad.tensor is the function)
+
+        for name, fn in fns.items():
+            if name in methods:
+                setattr(function.Function, name, fn)
+            else:
+                setattr(engine, name, fn)
+        # the operators call bound methods made once at import: make them again
+        for alias, op in (("_add2", "Add"), ("_sub2", "Sub"), ("_mul2", "Mul"), ("_div2", "Div"),
+                          ("_pow2", "Pow")):
+            setattr(tensor_mod, alias, getattr(tensor_mod, op)._apply2)
 
     def install():
-        function.Function.apply = classmethod(apply_fn)
-        engine.run_backward = run_bw
-        import glassgrad.autograd as ag
-
-        ag.run_backward = run_bw
+        _set(stripped)
 
     def restore():
-        function.Function.apply = originals[0]
-        engine.run_backward = originals[1]
-        import glassgrad.autograd as ag
-
-        ag.run_backward = originals[1]
+        _set(originals)
 
     return install, restore
 
