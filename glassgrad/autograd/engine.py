@@ -233,8 +233,9 @@ def _drain(ready, nxt, root_fns, leaf_roots, retain_graph):
                     if gi.dtype is not data.dtype and gi.dtype != data.dtype:
                         gi = gi.astype(data.dtype)
                 fn = t.grad_fn
-                # a node newer than this one: an in-place op rebased t after we saw it
-                if fn is not None and fn._seq > node._seq:
+                # a node newer than this one: an in-place op rebased t after we saw it (every
+                # such op bumps t's version, so a tensor without a version counter was not)
+                if fn is not None and t._vc is not None and fn._seq > node._seq:
                     fn = _history_before(fn, node._seq, t)
                 if fn is not None:
                     prev = fn._g
