@@ -79,7 +79,7 @@ class Sum(Function):
     grad_x = g broadcast back to x's shape
     """
 
-    __slots__ = ("axis", "keepdim", "shape")
+    __slots__ = ("axis", "shape")
     _raw = True
     _unary = True
     node_name = "SumBackward0"
@@ -89,7 +89,6 @@ class Sum(Function):
         axis = None if dim is None else _axes(dim, x.ndim)
         ctx.shape = x.shape
         ctx.axis = axis
-        ctx.keepdim = keepdim
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64  # PyTorch sums integers and bools as int64
         # np.add.reduce: np.sum's C core without its Python-level wrapper (a full reduction
@@ -142,7 +141,7 @@ class Mean(Function):
     grad_x = g / N broadcast back to x's shape
     """
 
-    __slots__ = ("axis", "keepdim", "n", "shape")
+    __slots__ = ("axis", "n", "shape")
     _raw = True
     _unary = True
     node_name = "MeanBackward0"
@@ -157,7 +156,6 @@ class Mean(Function):
         axis = None if dim is None else _axes(dim, x.ndim)
         ctx.shape = x.shape
         ctx.axis = axis
-        ctx.keepdim = keepdim
         if dtype is None and x.dtype.char != "e":  # "e": float16
             # np.mean's own arithmetic (a sum in the input dtype, then one division) without
             # its Python-level wrapper; float16 keeps np.mean, which sums in float32
@@ -350,7 +348,6 @@ class _SelectAlongDim(Function):
         ctx.shape = x.shape
         ctx.index = index
         ctx.axis = axis
-        ctx.keepdim = keepdim
         return y if keepdim else np.squeeze(y, axis)
 
     @staticmethod
