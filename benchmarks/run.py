@@ -108,24 +108,27 @@ def _nohooks_build():
         copy.__kwdefaults__ = made.__kwdefaults__
         return copy
 
-    # every hot-path function with marked lines: Function's apply paths (classmethods) and the
-    # engine's loop and loss.backward() entry
-    methods = ("apply", "_apply1", "_apply2")
+    # every hot-path function with marked lines: Function's apply paths (classmethods; each
+    # built-in op class holds its own copy, see Function.__init_subclass__) and the engine's
+    # loop and loss.backward() entry
+    methods = function._PER_CLASS
     engine_fns = ("_drain", "backward_scalar")
-    originals = {m: function.Function.__dict__[m] for m in methods}
-    originals.update({f: getattr(engine, f) for f in engine_fns})
-    stripped = {m: classmethod(strip(getattr(function.Function, m).__func__, function))
-                for m in methods}
-    stripped.update({f: strip(getattr(engine, f), engine) for f in engine_fns})
+    classes = [function.Function]
+    for c in classes:
+        classes.extend(c.__subclasses__())
+    originals = {(c, m): c.__dict__[m] for c in classes for m in methods if m in c.__dict__}
+    originals.update({(engine, f): getattr(engine, f) for f in engine_fns})
+    bare = {m: strip(function.Function.__dict__[m].__func__, function) for m in methods}
+    stripped = {(c, m): classmethod(bare[m] if c is function.Function
+                                    else function._own_copy(bare[m]))
+                for c, m in originals if c is not engine}
+    stripped.update({(engine, f): strip(getattr(engine, f), engine) for f in engine_fns})
 
     def _set(fns):
         tensor_mod = sys.modules["glassgrad.tensor"]  # (glassgrad.tensor is the function)
 
-        for name, fn in fns.items():
-            if name in methods:
-                setattr(function.Function, name, fn)
-            else:
-                setattr(engine, name, fn)
+        for (owner, name), fn in fns.items():
+            setattr(owner, name, fn)
         # the operators call bound methods made once at import: make them again
         for alias, op in (("_add2", "Add"), ("_sub2", "Sub"), ("_mul2", "Mul"), ("_div2", "Div"),
                           ("_pow2", "Pow")):

@@ -13,6 +13,7 @@ operators are reached through ``ctx.ns`` (NumPy or glassgrad), so one formula se
 from __future__ import annotations
 
 import itertools
+import types
 import re
 
 import numpy as np
@@ -82,6 +83,20 @@ def sum_all(x):
     if x.ndim == 1 and 0 < len(x) < 8 and x.dtype.char in "fd":
         return _add_accumulate(x)[-1] + 0.0
     return _add_reduce(x, None)
+
+
+# Function methods that each built-in op class gets its own copy of (Function.__init_subclass__)
+_PER_CLASS = ("apply", "_apply1", "_apply2")
+
+
+def _own_copy(fn):
+    """``fn`` with its own copy of its bytecode, and so of CPython's per-site attribute caches."""
+    own = types.FunctionType(fn.__code__.replace(), fn.__globals__, fn.__name__, fn.__defaults__,
+                             fn.__closure__)
+    own.__kwdefaults__ = fn.__kwdefaults__
+    own.__doc__ = fn.__doc__
+    own.__qualname__ = fn.__qualname__
+    return own
 
 
 def _bind(tensor_cls, wrap) -> None:
@@ -247,6 +262,15 @@ class Function:
         return [(i, t) for i, t, _ in self._checks]
 
     # -- applying an op ------------------------------------------------------------------------
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls._raw:
+            # each built-in op class runs its own copy of the apply paths' bytecode: CPython
+            # 3.11 caches an attribute lookup per bytecode site for one class, and a site shared
+            # by every op class (ctx.inputs = ..., ctx._seq = ...) would miss each time
+            for name in _PER_CLASS:
+                setattr(cls, name, classmethod(_own_copy(Function.__dict__[name].__func__)))
 
     @classmethod
     def apply(cls, *args, **kwargs):
