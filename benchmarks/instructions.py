@@ -25,7 +25,9 @@ SHORT, LONG = 200, 1200
 
 
 def _count(workload: str, lib: str, steps: int) -> int:
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    # a fixed hash seed: dict and set layouts (and so the count) the same on every run
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONHASHSEED="0")
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
            sys.executable, __file__, "--worker", "-w", workload, "--lib", lib,
            "--steps", str(steps)]
