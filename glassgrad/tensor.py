@@ -507,7 +507,7 @@ class Tensor(_Reductions, _Shape, _Indexing, _InPlace, _Compare, _Math):
         if gradient is None and retain_graph is None and not create_graph and inputs is None \
                 and self.grad_fn is not None and self._data.size == 1:
             # the common `loss.backward()`: skip the general argument handling
-            _engine.backward_scalar(self, _ones_like_scalar(self._data))
+            _engine.backward_scalar(self)
             return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
@@ -1043,20 +1043,6 @@ from .ops.linalg import Bmm, matmul_op  # noqa: E402
 from . import autograd as _autograd  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
 
-_ONES = {}
-
-
-def _ones_like_scalar(data):
-    """A read-only 1 of data's shape and dtype, cached (the seed of every loss.backward()).
-    A 0-d one (a loss) is keyed by its dtype alone: the dict looks a dtype up faster than a
-    (shape, dtype) pair, whose hash is computed anew each time."""
-    key = data.dtype if not data.ndim else (data.shape, data.dtype)
-    one = _ONES.get(key)
-    if one is None:
-        one = np.ones(data.shape, data.dtype)
-        one.flags.writeable = False
-        _ONES[key] = one
-    return one
 
 
 _bind_methods(globals())

@@ -144,19 +144,39 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     _drain(ready, None, root_fns, leaf_roots, retain_graph)
 
 
-def backward_scalar(t, g):
-    """``loss.backward()`` (``t`` has a node with one output; ``g`` its gradient, a 1)."""
+def backward_scalar(t):
+    """``loss.backward()``: ``t`` has a node and one element; its gradient is a 1."""
+    data = t._data
+    # the 1 that starts the walk: cached, read-only; a 0-d one keyed by its dtype alone (a
+    # dict finds a dtype faster than a (shape, dtype) pair, whose hash is made anew each time)
+    one = _ONES.get(data.dtype) if not data.ndim else None
+    if one is None:
+        one = _one_like(data)
     # glass hooks: begin
     if state.backward_hooks:  # the glass box's trace watches for a backward at run_backward
-        run_backward((t,), (g,))
+        run_backward((t,), (one,))
         return
     # glass hooks: end
     fn = t.grad_fn
     if _running or fn._nout != 1:
-        run_backward((t,), (g,))
+        run_backward((t,), (one,))
         return
-    fn._g = g
+    fn._g = one
     _drain([], fn, (fn,), (), False)
+
+
+_ONES = {}
+
+
+def _one_like(data):
+    """A read-only 1 of data's shape and dtype, made once (see backward_scalar)."""
+    key = data.dtype if not data.ndim else (data.shape, data.dtype)
+    one = _ONES.get(key)
+    if one is None:
+        one = np.ones(data.shape, data.dtype)
+        one.flags.writeable = False
+        _ONES[key] = one
+    return one
 
 
 def _add_to_slot(fn, t, gi):
@@ -184,7 +204,6 @@ def _drain(ready, nxt, root_fns, leaf_roots, retain_graph):
     runs; ``_running`` keeps a second backward from using those slots meanwhile.
     """
     global _running
-    Tensor, _wrap = _function.Tensor, _function._wrap
     prev_higher = state.higher
     if prev_higher:  # a backward inside a differentiable one (from a hook)
         _set_higher(False)
@@ -196,7 +215,7 @@ def _drain(ready, nxt, root_fns, leaf_roots, retain_graph):
     # nxt: the one node waiting while no other does (a chain): it runs next, without the heap
     try:
         for t, g in leaf_roots:
-            _deliver_leaf(t, g, False, Tensor, _wrap)
+            _deliver_leaf(t, g, False, _function.Tensor, _function._wrap)
         while True:
             if nxt is not None:
                 node = nxt
@@ -206,13 +225,13 @@ def _drain(ready, nxt, root_fns, leaf_roots, retain_graph):
             else:
                 break
             g = node._g
-            if g.__class__ is list:  # several outputs: fresh slots for a later backward
+            if type(g) is list:  # several outputs: fresh slots for a later backward
                 node._g = [None] * len(g)
             else:
                 node._g = None
             exact = node._exact  # None: a tensor hook or retain_grad() waits (see Function)
             if exact is None:
-                g = _retained(node, g, False, _wrap)
+                g = _retained(node, g, False, _function._wrap)
             input_grads = node.backward(node, g)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
@@ -260,7 +279,7 @@ def _drain(ready, nxt, root_fns, leaf_roots, retain_graph):
                     # (``_grad``: the slot behind the checked ``.grad`` property)
                     grad = t._grad
                     if grad is None:
-                        t._grad = _wrap(_array(gi, t._data.dtype), False, None)
+                        t._grad = _function._wrap(_array(gi, t._data.dtype), False, None)
                     elif grad.requires_grad:
                         t._grad = grad + gi
                     else:
@@ -273,7 +292,8 @@ def _drain(ready, nxt, root_fns, leaf_roots, retain_graph):
                             gd[()] = gd[()] + gi[()]
                 else:
                     if hooked is None:
-                        hooked = _HookedLeaves(topo_order(root_fns), False, Tensor, _wrap)
+                        hooked = _HookedLeaves(topo_order(root_fns), False, _function.Tensor,
+                                               _function._wrap)
                     hooked.add(t, gi)
             if hooked is not None and hooked.ready:
                 hooked.deliver_ready(node)
