@@ -907,3 +907,14 @@ def test_every_apply1_call_names_a_one_tensor_op():
             assert issubclass(op, Function) and op._raw and op._unary, (path.name, name)
             calls += 1
     assert calls > 50
+
+
+def test_a_one_tensor_op_applied_with_keyword_parameters():
+    # apply(x, dim, keepdim=True) reaches _apply1, which takes parameters by position
+    from glassgrad.ops.reduce import SumDim
+
+    x = gg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = SumDim.apply(x, 0, keepdim=True)
+    assert y.shape == (1, 2) and y.tolist() == [[4.0, 6.0]]
+    y.sum().backward()
+    assert x.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]

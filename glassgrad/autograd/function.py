@@ -12,6 +12,7 @@ operators are reached through ``ctx.ns`` (NumPy or glassgrad), so one formula se
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import types
 import re
@@ -282,7 +283,11 @@ class Function:
         ctx = _new(cls)
         ctx._saved = None
         if cls._unary:
-            return cls._apply1(*args, **kwargs)
+            if kwargs:  # _apply1 takes parameters by position: bind these to forward's names
+                bound = inspect.signature(cls.forward).bind(None, *args, **kwargs)
+                bound.apply_defaults()
+                return cls._apply1(*bound.args[1:])
+            return cls._apply1(*args)
         if len(args) == 2 and not kwargs:
             return cls._apply2(args[0], args[1])
         raw = []
@@ -332,7 +337,7 @@ class Function:
         return result
 
     @classmethod
-    def _apply1(cls, x, *params, **kwargs):
+    def _apply1(cls, x, *params):
         """``apply`` for an op with one tensor input, the rest plain parameters (dim, shape, ...):
         no argument loop, and the output Tensor built in place."""
         ctx = _new(cls)
@@ -343,7 +348,7 @@ class Function:
         ctx._exact = True
         rx = x._data
         try:
-            out = cls.forward(ctx, rx, *params, **kwargs) if params or kwargs else cls.forward(ctx, rx)
+            out = cls.forward(ctx, rx, *params) if params else cls.forward(ctx, rx)
         except (ValueError, IndexError, TypeError) as e:
             raise _op_error(cls, [rx], e) from None
         if type(out) is not _ndarray:
@@ -369,7 +374,7 @@ class Function:
         # glass hooks: begin
         if state.forward_hooks:
             for hook in state.forward_hooks:
-                hook(ctx, (x, *params), kwargs, result)
+                hook(ctx, (x, *params), {}, result)
         # glass hooks: end
         return result
 
