@@ -918,3 +918,7 @@ def test_a_one_tensor_op_applied_with_keyword_parameters():
     assert y.shape == (1, 2) and y.tolist() == [[4.0, 6.0]]
     y.sum().backward()
     assert x.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    # a keyword after a parameter left at its default (dim): still bound to its own name
+    from glassgrad.ops.reduce import Sum
+
+    assert Sum.apply(x, keepdim=True).shape == (1, 1)
