@@ -29,7 +29,8 @@ def test_backward_started_from_a_hook_keeps_its_gradients_apart():
     assert _nested_backward_from_hook(gg) == _nested_backward_from_hook(torch) == [24.0, 24.0]
 
 
-def _backward_after_an_error(lib):
+def _boom(lib, fail_first=True):
+    """A custom identity op whose first backward raises (when ``fail_first``)."""
     calls = []
 
     class Boom(lib.autograd.Function):
@@ -40,10 +41,15 @@ def _backward_after_an_error(lib):
         @staticmethod
         def backward(ctx, g):
             calls.append(1)
-            if len(calls) == 1:
+            if fail_first and len(calls) == 1:
                 raise ValueError("boom")
             return g
 
+    return Boom
+
+
+def _backward_after_an_error(lib):
+    Boom = _boom(lib)
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2
     # y * 3 runs before Boom (it was made later), so y's node has a gradient waiting when
@@ -77,8 +83,6 @@ def test_a_scalar_root_whose_node_has_two_outputs():
 
 
 def _two_outputs_twice(lib, fail_first):
-    calls = []
-
     class Split(lib.autograd.Function):
         @staticmethod
         def forward(ctx, x):
@@ -88,17 +92,7 @@ def _two_outputs_twice(lib, fail_first):
         def backward(ctx, g1, g2):
             return g1 * 2 + g2 * 3
 
-    class Boom(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 1
-
-        @staticmethod
-        def backward(ctx, g):
-            calls.append(1)
-            if fail_first and len(calls) == 1:
-                raise ValueError("boom")
-            return g
+    Boom = _boom(lib, fail_first)
 
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     a, b = Split.apply(x)
