@@ -19,14 +19,21 @@ def _nested_backward_from_hook(lib):
     a = y * 3
     b = y * 4
     loss2 = (y * 5).sum()
-    a.register_hook(lambda g: loss2.backward(retain_graph=True))
+    seen = []
+
+    def hook(g):
+        loss2.backward(retain_graph=True)
+        seen.append(x.grad.tolist())  # the inner backward has finished: its part is there
+
+    a.register_hook(hook)
     (a + b).sum().backward()
-    return x.grad.tolist()
+    return seen, x.grad.tolist()
 
 
 def test_backward_started_from_a_hook_keeps_its_gradients_apart():
-    # 2 * (3 + 4) from the outer backward, 2 * 5 from the one the hook starts
-    assert _nested_backward_from_hook(gg) == _nested_backward_from_hook(torch) == [24.0, 24.0]
+    # 2 * 5 from the backward the hook starts, then 2 * (3 + 4) more from the outer one
+    got = _nested_backward_from_hook(gg)
+    assert got == _nested_backward_from_hook(torch) == ([[10.0, 10.0]], [24.0, 24.0])
 
 
 def _boom(lib, fail_first=True):
