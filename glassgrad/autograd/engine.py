@@ -3,9 +3,9 @@
 Each node receives ``g`` (dL/d its output), calls its op's ``backward`` (the local gradient
 times ``g``) and hands each product to the node that made that input; products arriving at the
 same node add up (fan-out). The engine, not each op, sums a gradient back to its input's shape
-when broadcasting widened it (and casts it to the input's dtype); ``loss.backward()``'s loop skips
-that for nodes marked ``_exact``, whose gradients have their inputs' shapes and dtypes already. The walk uses an explicit stack, so depth is not limited by
-Python's recursion limit.
+when broadcasting widened it (and casts it to the input's dtype); ``loss.backward()``'s loop
+skips that for nodes marked ``_exact``, whose gradients have their inputs' shapes and dtypes
+already. Neither loop recurses, so depth is not limited by Python's recursion limit.
 
 ``loss.backward()`` runs the nodes newest first (by ``_seq``, their creation order, kept in a
 heap): a node is made after every node whose output it uses, so by the time it is popped all
@@ -147,8 +147,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
 def backward_scalar(t):
     """``loss.backward()``: ``t`` has a node and one element; its gradient is a 1."""
     data = t._data
-    # the 1 that starts the walk: cached, read-only; a 0-d one keyed by its dtype alone (a
-    # dict finds a dtype faster than a (shape, dtype) pair, whose hash is made anew each time)
+    # the 1 that starts the walk; a loss's (0-d) found here without a call to _one_like
     one = _ONES.get(data.dtype) if not data.ndim else None
     if one is None:
         one = _one_like(data)
@@ -169,7 +168,9 @@ _ONES = {}
 
 
 def _one_like(data):
-    """A read-only 1 of data's shape and dtype, made once (see backward_scalar)."""
+    """A read-only 1 of data's shape and dtype, made once (see backward_scalar). A 0-d one is
+    keyed by its dtype alone: a dict finds a dtype faster than a (shape, dtype) pair, whose hash
+    is made anew each time."""
     key = data.dtype if not data.ndim else (data.shape, data.dtype)
     one = _ONES.get(key)
     if one is None:

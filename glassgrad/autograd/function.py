@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import types
 import re
+import types
 
 import numpy as np
 
@@ -342,9 +342,8 @@ class Function:
         no argument loop, and the output Tensor built in place."""
         ctx = _new(cls)
         ctx._saved = None
-        # one tensor input, the rest plain parameters (dim, shape, ...): no argument loop
-        # (its backward returns x's gradient in x's shape and dtype: see ``_exact``; an op
-        # whose forward sets it False leaves summing or casting g back to the engine)
+        # its backward returns x's gradient in x's shape and dtype (see ``_exact``); an op whose
+        # forward sets this False leaves summing or casting g back to the engine
         ctx._exact = True
         rx = x._data
         try:
@@ -505,8 +504,7 @@ def _resolve_saved(ctx, saved, raw, args, out, result):
         for r in raw:
             if s is r and args[j] is not s:  # a Tensor input (a plain scalar stays itself)
                 a = args[j]
-                vc = a._vc
-                checks.append((i, a, 0 if vc is None else vc[0]))
+                checks.append((i, a, _version(a)))
                 break
             j += 1
         else:
@@ -522,11 +520,9 @@ def _resolve_saved2(ctx, saved, ra, rb, a, b, out, result):
     checks = []
     for i, s in enumerate(saved):
         if s is ra and a is not ra:
-            vc = a._vc
-            checks.append((i, a, 0 if vc is None else vc[0]))
+            checks.append((i, a, _version(a)))
         elif s is rb and b is not rb:
-            vc = b._vc
-            checks.append((i, b, 0 if vc is None else vc[0]))
+            checks.append((i, b, _version(b)))
         elif s is out:
             result._vc = vc = [0]
             ctx._out = (i, vc)
